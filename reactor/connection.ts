@@ -1,0 +1,368 @@
+import type { ActivityList, ActivityNode } from "./activity_list.ts";
+import type { BufferOptions } from "./buffer_options.ts";
+import { type CloseReason, isAbortive } from "./close_reason.ts";
+import type { Handler } from "./handler.ts";
+import type { Reapable } from "./idle_reaper.ts";
+
+/** What a connection needs from the reactor that owns it. */
+export interface ConnectionHost {
+  /** The dispatcher's cached clock for this turn. */
+  now(): number;
+  /** A read completed: queue the connection for the dispatcher. */
+  readCompleted(conn: Connection): void;
+  /** Bytes were queued: flush them at the end of this dispatcher turn. */
+  flushLater(conn: Connection): void;
+  /** Inbound data arrived (the idle reaper's activity signal). */
+  touched(conn: Connection): void;
+  /** A graceful close began: stop idle tracking, start the linger clock. */
+  closing(conn: Connection): void;
+  /** The socket is closed: remove the entry from the pool and report it. */
+  closed(conn: Connection, reason: CloseReason): void;
+  /** A protocol callback threw. */
+  handlerFailed(conn: Connection, error: unknown): void;
+}
+
+const enum Phase {
+  /** Reading and writing. */
+  Open,
+  /** Close requested: no more reads, queued bytes are flushing. */
+  Closing,
+  /** Our FIN is sent: reading and discarding until the peer's FIN. */
+  Lingering,
+  /** The Deno resource is closed and the entry left the pool. */
+  Closed,
+}
+
+/**
+ * One accepted TCP connection with its buffers: the bufferevent analogue.
+ *
+ * Reads: exactly one `conn.read` is pending at a time, into a buffer that
+ * starts small (idle connections are cheap) and grows four-fold while reads
+ * fill it, shrinking again when reads get small. Completed reads go through
+ * the reactor's dispatcher, which calls `onData`.
+ *
+ * Writes: `write()` queues bytes; everything queued during one dispatcher
+ * turn goes out in one `conn.write`. Above `highWatermark` queued bytes the
+ * connection stops reading (TCP backpressure reaches the peer); at
+ * `lowWatermark` it resumes and the handler hears `onDrain`. A write past
+ * `maxQueuedBytes` closes the connection as `slow-consumer`. Every byte
+ * accepted by `write()` is written, or the connection is reported closed
+ * with a reason.
+ *
+ * Close: `close(reason)` is the single way out. Graceful reasons flush the
+ * queue, send FIN, and read (discarding) until the peer's FIN, so the kernel
+ * never resets the connection on unread data and the peer gets every byte;
+ * the reactor bounds that wait. Abortive reasons close at once.
+ */
+export class Connection<S = unknown> implements Reapable {
+  /** The reactor-assigned id: unique in this process, never reused. */
+  readonly id: number;
+  /** Name of the listener (protocol) that accepted this connection. */
+  readonly listenerName: string;
+  /** Clock time of the accept. */
+  readonly openedAt: number;
+  /** Clock time of the last inbound byte (or the accept). */
+  lastActivity: number;
+  /** Bytes received and handed to the protocol. */
+  bytesIn = 0;
+  /** Bytes written to the socket. */
+  bytesOut = 0;
+  /** Bytes read and dropped while lingering after a graceful close. */
+  bytesDiscarded = 0;
+  /** The protocol's state for this connection, as returned by `onOpen`. */
+  state!: S;
+
+  /** @internal idle reaper bookkeeping */
+  idleWarnedAt = 0;
+  /** @internal */
+  activityPrev: ActivityNode | null = null;
+  /** @internal */
+  activityNext: ActivityNode | null = null;
+  /** @internal */
+  activityList: ActivityList<ActivityNode> | null = null;
+  /** @internal clock time of the last progress while closing */
+  closingSince = 0;
+
+  readonly #socket: Deno.TcpConn;
+  readonly #handler: Handler<S>;
+  readonly #host: ConnectionHost;
+  readonly #options: BufferOptions;
+  #phase = Phase.Open;
+  #reason: CloseReason | null = null;
+  #acceptsWrites = true;
+  #peerEnded = false;
+
+  #readBuffer: Uint8Array;
+  #reading = false;
+  #readResult: number | null = 0;
+  #paused = false;
+
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #inFlight: Uint8Array | null = null;
+  #flushPending = false;
+
+  constructor(
+    id: number,
+    listenerName: string,
+    socket: Deno.TcpConn,
+    handler: Handler<S>,
+    host: ConnectionHost,
+    options: BufferOptions,
+  ) {
+    this.id = id;
+    this.listenerName = listenerName;
+    this.#socket = socket;
+    this.#handler = handler;
+    this.#host = host;
+    this.#options = options;
+    this.openedAt = host.now();
+    this.lastActivity = this.openedAt;
+    this.#readBuffer = new Uint8Array(options.initialReadBytes);
+  }
+
+  /** The peer's address. */
+  get remoteAddr(): Deno.NetAddr {
+    return this.#socket.remoteAddr;
+  }
+
+  /** Bytes accepted by `write()` and not yet written to the socket. */
+  get queuedBytes(): number {
+    return this.#queued;
+  }
+
+  /** Whether the connection still accepts writes. */
+  get writable(): boolean {
+    return this.#acceptsWrites;
+  }
+
+  /** Whether the connection is fully closed. */
+  get closed(): boolean {
+    return this.#phase === Phase.Closed;
+  }
+
+  /** Why the connection closed or is closing, once it is. */
+  get closeReason(): CloseReason | null {
+    return this.#reason;
+  }
+
+  /**
+   * Queues bytes for writing and returns whether they were accepted. The
+   * connection keeps a reference until they are written: do not modify them
+   * afterwards (one encoded line can be written to many connections).
+   * Returns `false` once the connection is closing, or when the bytes would
+   * pass `maxQueuedBytes`, which closes it as `slow-consumer`.
+   */
+  write(bytes: Uint8Array): boolean {
+    if (!this.#acceptsWrites) return false;
+    if (bytes.length === 0) return true;
+    if (this.#queued + bytes.length > this.#options.maxQueuedBytes) {
+      this.close("slow-consumer");
+      return false;
+    }
+    this.#chunks.push(bytes);
+    this.#queued += bytes.length;
+    if (this.#queued > this.#options.highWatermark) this.#paused = true;
+    if (this.#inFlight === null && !this.#flushPending) {
+      this.#flushPending = true;
+      this.#host.flushLater(this);
+    }
+    return true;
+  }
+
+  /**
+   * Closes the connection. Graceful reasons (`server`, `idle`, `shutdown`,
+   * `eof`) call `onClosing`, flush what is queued, then close; abortive ones
+   * close at once. Calling it again only upgrades a graceful close to an
+   * abortive one; the connection reports exactly one reason.
+   */
+  close(reason: CloseReason = "server"): void {
+    if (this.#phase === Phase.Closed) return;
+    if (isAbortive(reason)) {
+      this.#finish(reason);
+      return;
+    }
+    if (this.#phase !== Phase.Open) return;
+    this.#phase = Phase.Closing;
+    this.#reason = reason;
+    this.#host.closing(this);
+    this.#call(() => this.#handler.onClosing?.(this, reason));
+    this.#acceptsWrites = false;
+    if (this.#phase === Phase.Closing && this.#inFlight === null && this.#queued === 0) {
+      this.#writesDone();
+    }
+  }
+
+  /** @internal Calls `onOpen` and starts reading. */
+  open(): void {
+    this.#call(() => {
+      this.state = this.#handler.onOpen(this);
+    });
+    this.#startRead();
+  }
+
+  /** @internal Calls `onIdleWarning` if the protocol has it; returns whether it did. */
+  warnIdle(): boolean {
+    if (this.#handler.onIdleWarning === undefined || this.#phase !== Phase.Open) return false;
+    this.#call(() => this.#handler.onIdleWarning?.(this));
+    return this.#phase === Phase.Open;
+  }
+
+  /** @internal The dispatcher hands over the completed read. */
+  dispatchRead(): void {
+    const n = this.#readResult;
+    if (this.#phase === Phase.Closed) return;
+    if (n === null) {
+      this.#peerEnded = true;
+      if (this.#phase === Phase.Open) this.close("eof");
+      else if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "eof");
+      return;
+    }
+    if (this.#phase !== Phase.Open) {
+      this.bytesDiscarded += n;
+      if (this.#phase === Phase.Lingering) this.#startRead();
+      return;
+    }
+    this.bytesIn += n;
+    this.#host.touched(this);
+    const buffer = this.#readBuffer;
+    this.#call(() => this.#handler.onData(this, buffer.subarray(0, n)));
+    this.#adaptReadBuffer(n);
+    this.#startRead();
+  }
+
+  /** @internal Writes everything queued in one `conn.write`. */
+  flush(): void {
+    this.#flushPending = false;
+    if (this.#inFlight !== null || this.#queued === 0 || this.#phase === Phase.Closed) return;
+    const chunks = this.#chunks;
+    let out: Uint8Array;
+    if (chunks.length === 1) {
+      out = chunks[0]!;
+    } else {
+      out = new Uint8Array(this.#queued);
+      let offset = 0;
+      for (const chunk of chunks) {
+        out.set(chunk, offset);
+        offset += chunk.length;
+      }
+    }
+    chunks.length = 0;
+    this.#send(out);
+  }
+
+  /** @internal Ends a graceful close that took too long. */
+  expireClose(): void {
+    this.#finish(this.#reason ?? "shutdown");
+  }
+
+  #startRead(): void {
+    if (this.#reading || this.#phase === Phase.Closed || this.#phase === Phase.Closing) return;
+    if (this.#phase === Phase.Open && this.#paused) return;
+    this.#reading = true;
+    this.#socket.read(this.#readBuffer).then(
+      (n) => {
+        this.#reading = false;
+        this.#readResult = n;
+        this.#host.readCompleted(this as Connection);
+      },
+      (error) => {
+        this.#reading = false;
+        this.#ioFailed(error);
+      },
+    );
+  }
+
+  #adaptReadBuffer(n: number): void {
+    const size = this.#readBuffer.length;
+    const { initialReadBytes, maxReadBytes } = this.#options;
+    if (n === size && size < maxReadBytes) {
+      this.#readBuffer = new Uint8Array(Math.min(size * 4, maxReadBytes));
+    } else if (size > initialReadBytes && n <= size / 16) {
+      this.#readBuffer = new Uint8Array(Math.max(size / 4, initialReadBytes));
+    }
+  }
+
+  #send(out: Uint8Array): void {
+    this.#inFlight = out;
+    this.#socket.write(out).then(
+      (n) => this.#written(out, n),
+      (error) => {
+        this.#inFlight = null;
+        this.#ioFailed(error);
+      },
+    );
+  }
+
+  #written(out: Uint8Array, n: number): void {
+    this.#inFlight = null;
+    this.bytesOut += n;
+    this.#queued -= n;
+    if (this.#phase === Phase.Closed) return;
+    if (this.#phase !== Phase.Open) this.closingSince = this.#host.now();
+    if (n < out.length) {
+      this.#send(out.subarray(n));
+      return;
+    }
+    if (this.#queued > 0) {
+      this.flush();
+    } else if (this.#phase === Phase.Closing) {
+      this.#writesDone();
+      return;
+    }
+    if (this.#paused && this.#queued <= this.#options.lowWatermark) {
+      this.#paused = false;
+      this.#call(() => this.#handler.onDrain?.(this));
+      this.#startRead();
+    }
+  }
+
+  /** Everything is flushed after a graceful close: send FIN, then linger. */
+  #writesDone(): void {
+    if (this.#peerEnded) {
+      this.#finish(this.#reason ?? "eof");
+      return;
+    }
+    this.#phase = Phase.Lingering;
+    this.#socket.closeWrite().then(
+      () => this.#startRead(),
+      () => this.#finish(this.#reason ?? "shutdown"),
+    );
+  }
+
+  #ioFailed(error: unknown): void {
+    if (this.#phase === Phase.Closed) return;
+    if (this.#phase === Phase.Lingering) {
+      this.#finish(this.#reason ?? "reset");
+      return;
+    }
+    const reset = error instanceof Deno.errors.ConnectionReset ||
+      error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.ConnectionAborted;
+    this.#finish(reset ? "reset" : "error");
+  }
+
+  #finish(reason: CloseReason): void {
+    if (this.#phase === Phase.Closed) return;
+    this.#phase = Phase.Closed;
+    this.#reason = reason;
+    this.#acceptsWrites = false;
+    this.#chunks.length = 0;
+    try {
+      this.#socket.close();
+    } catch {
+      // Already closed by Deno after an error: nothing left to release.
+    }
+    this.#host.closed(this as Connection, reason);
+    this.#call(() => this.#handler.onClose?.(this, reason));
+  }
+
+  #call(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#host.handlerFailed(this as Connection, error);
+      this.#finish("error");
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/** What every pooled entry carries. */
+export interface Pooled {
+  /** The reactor-assigned connection id. */
+  readonly id: number;
+}
+
+/**
+ * The live connections, keyed by a connection id that the pool assigns.
+ *
+ * Deno 2 has no `conn.rid`, so ids are ours: they start at 1, only increase,
+ * and are never reused within a process, so a stale id can never name a new
+ * connection. Add, lookup and remove are O(1); iteration is in accept order.
+ */
+export class ConnectionPool<T extends Pooled> {
+  readonly #entries = new Map<number, T>();
+  #lastId = 0;
+
+  /** Number of live connections. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Reserves the next connection id. Ids are never handed out twice. */
+  nextId(): number {
+    return ++this.#lastId;
+  }
+
+  /** Adds an entry under its id; a duplicate id is a programming error. */
+  add(entry: T): void {
+    if (this.#entries.has(entry.id)) {
+      throw new RangeError(`Connection id ${entry.id} is already in the pool`);
+    }
+    this.#entries.set(entry.id, entry);
+  }
+
+  /** The entry with this id, or `undefined` if it is not (or no longer) live. */
+  get(id: number): T | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** Removes the entry with this id; returns whether it was present. */
+  delete(id: number): boolean {
+    return this.#entries.delete(id);
+  }
+
+  /** Live entries in accept order. Safe against removal during iteration. */
+  values(): IterableIterator<T> {
+    return this.#entries.values();
+  }
+
+  /** A snapshot of the live entries, for loops that close connections. */
+  snapshot(): T[] {
+    return [...this.#entries.values()];
+  }
+}

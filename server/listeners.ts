@@ -1,0 +1,63 @@
+import type { Handler, Reactor } from "../reactor/mod.ts";
+import { formatAddr } from "../reactor/mod.ts";
+import type { Config } from "./config.ts";
+
+/** A listener could not be bound; the message says what to do. */
+export class BindError extends Error {
+  override name = "BindError";
+}
+
+/** The protocols a process can serve, by listener name. */
+export interface Protocols {
+  echo?: Handler<unknown>;
+  chat?: Handler<unknown>;
+}
+
+/** One bound listener. */
+export interface BoundAddress {
+  name: "echo" | "chat";
+  address: string;
+  port: number;
+}
+
+/**
+ * Binds every enabled listener of `config` on `reactor`. Throws
+ * {@link BindError} with a one-line message when a port is taken or not
+ * allowed; listeners bound before the failure stay with the reactor.
+ */
+export function bindListeners(
+  reactor: Reactor,
+  config: Config,
+  protocols: Protocols,
+): BoundAddress[] {
+  const bound: BoundAddress[] = [];
+  const wanted = [
+    { name: "echo", port: config.echoPort, handler: protocols.echo },
+    { name: "chat", port: config.chatPort, handler: protocols.chat },
+  ] as const;
+  for (const { name, port, handler } of wanted) {
+    if (port === null || handler === undefined) continue;
+    try {
+      const addr = reactor.listen({ name, hostname: config.host, port, handler });
+      bound.push({ name, address: formatAddr(addr), port: addr.port });
+    } catch (error) {
+      throw new BindError(describeBindError(error, name, config.host, port));
+    }
+  }
+  return bound;
+}
+
+function describeBindError(error: unknown, name: string, host: string, port: number): string {
+  const flag = `--${name}-port`;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `Port ${port} is already in use on ${host}: pass ${flag} to choose another`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+    return `Not allowed to listen on ${host}:${port}: choose a port above 1023 with ${flag}, or grant network permission`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `Cannot listen on ${host}: it is not an address of this machine (check --host)`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return `Cannot listen on ${host}:${port} for ${name}: ${message}`;
+}

@@ -1,0 +1,189 @@
+/**
+ * Starts the real program (`main.ts`) as a subprocess, the way a user does,
+ * with exactly the permission flags that the `compile` task bakes into the
+ * binary. Logs are JSON lines on stderr; the helper collects them so tests
+ * can wait for and assert on them.
+ */
+import denoJson from "../../deno.json" with { type: "json" };
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** The `--allow-*` flags of the compile task: the binary's permissions. */
+export const COMPILE_PERMISSIONS: readonly string[] = denoJson.tasks.compile
+  .split(/\s+/)
+  .filter((word) => word.startsWith("--allow-"));
+
+/** One parsed JSON log record. */
+export type LogRecord = Record<string, unknown> & { message: string; level: string };
+
+/** A running server process. */
+export interface ServerProcess {
+  /** The echo port, or `null` when the echo listener is off. */
+  echoPort: number | null;
+  /** The chat port, or `null` when the chat listener is off. */
+  chatPort: number | null;
+  /** Process id. */
+  pid: number;
+  /** Every log record so far. */
+  readonly logs: LogRecord[];
+  /** Resolves with the first record (past or future) that matches. */
+  waitForLog(match: (record: LogRecord) => boolean, timeoutMs?: number): Promise<LogRecord>;
+  /** Sends a signal. */
+  kill(signal?: Deno.Signal): void;
+  /** Resolves with the exit status once the process has exited. */
+  readonly status: Promise<Deno.CommandStatus>;
+  /** Stops the process (SIGTERM, then SIGKILL) and waits for it. */
+  close(): Promise<Deno.CommandStatus>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Runs `main.ts` with `args` and whatever it prints; for exit-code tests. */
+export async function runProgram(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...COMPILE_PERMISSIONS, MAIN, ...args],
+    env: { DENO_NO_UPDATE_CHECK: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Starts the server on 127.0.0.1 with the OS choosing free ports (unless
+ * `args` say otherwise) and resolves once it logged that it listens.
+ */
+export async function startServer(
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...COMPILE_PERMISSIONS,
+      MAIN,
+      "--host",
+      "127.0.0.1",
+      "--echo-port",
+      "0",
+      "--chat-port",
+      "0",
+      "--log-format",
+      "json",
+      ...args,
+    ],
+    env: { DENO_NO_UPDATE_CHECK: "1", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+
+  const logs: LogRecord[] = [];
+  const waiters: { match: (r: LogRecord) => boolean; resolve: (r: LogRecord) => void }[] = [];
+  const pump = (async () => {
+    let pending = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      pending += chunk;
+      let newline;
+      while ((newline = pending.indexOf("\n")) !== -1) {
+        const line = pending.slice(0, newline);
+        pending = pending.slice(newline + 1);
+        let record: LogRecord;
+        try {
+          record = JSON.parse(line);
+        } catch {
+          record = { level: "RAW", message: line };
+        }
+        logs.push(record);
+        for (const waiter of [...waiters]) {
+          if (waiter.match(record)) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(record);
+          }
+        }
+      }
+    }
+  })();
+  const status = Promise.all([child.status, pump]).then(([s]) => s);
+
+  const waitForLog = (match: (r: LogRecord) => boolean, timeoutMs = 10_000) => {
+    const found = logs.find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise<LogRecord>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        reject(new Error(`No matching log line within ${timeoutMs} ms; logs:\n${dump(logs)}`));
+      }, timeoutMs);
+      const waiter = {
+        match,
+        resolve: (r: LogRecord) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      waiters.push(waiter);
+      status.then(() => {
+        if (waiters.includes(waiter)) {
+          clearTimeout(timer);
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`The server exited before the log line came; logs:\n${dump(logs)}`));
+        }
+      });
+    });
+  };
+
+  let started: LogRecord;
+  try {
+    started = await waitForLog((r) =>
+      typeof r.message === "string" && r.message.includes("listening")
+    );
+  } catch (error) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await status;
+    throw error;
+  }
+  const portOf = (address: unknown) =>
+    typeof address === "string" ? Number(address.slice(address.lastIndexOf(":") + 1)) : null;
+
+  const close = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+    }, 10_000);
+    const result = await status;
+    clearTimeout(timer);
+    return result;
+  };
+
+  return {
+    echoPort: portOf(started.echoAddress),
+    chatPort: portOf(started.chatAddress),
+    pid: child.pid,
+    logs,
+    waitForLog,
+    kill: (signal: Deno.Signal = "SIGTERM") => child.kill(signal),
+    status,
+    close,
+    async [Symbol.asyncDispose]() {
+      await close();
+    },
+  };
+}
+
+function dump(logs: LogRecord[]): string {
+  return logs.map((r) => JSON.stringify(r)).join("\n");
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { ConfigError, helpText, parseCommandLine } from "../../server/config.ts";
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const command = parseCommandLine(args, (name) => env[name]);
+  assert.equal(command.kind, "run");
+  return (command as Extract<typeof command, { kind: "run" }>).config;
+}
+
+Deno.test("config: defaults", () => {
+  const config = run([]);
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.echoPort, 8877);
+  assert.equal(config.chatPort, 8878);
+  assert.equal(config.echoPrefix, null);
+  assert.equal(config.idleTimeoutMs, 300_000);
+  assert.equal(config.heartbeatIntervalMs, 1000);
+  assert.equal(config.logLevel, "info");
+  assert.equal(config.logFormat, "text");
+});
+
+Deno.test("config: flags, environment, precedence, off and fractional seconds", () => {
+  const config = run(
+    ["--echo-port", "0", "--chat-port", "off", "--idle-timeout", "1.5", "--echo-prefix", "> "],
+    { ECHOCHAT_ECHO_PORT: "1234", ECHOCHAT_HOST: "127.0.0.1", ECHOCHAT_LOG_FORMAT: "json" },
+  );
+  assert.equal(config.echoPort, 0);
+  assert.equal(config.chatPort, null);
+  assert.equal(config.idleTimeoutMs, 1500);
+  assert.equal(config.echoPrefix, "> ");
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.logFormat, "json");
+});
+
+Deno.test("config: each bad value names the flag and what is accepted", () => {
+  const cases: [string[], Record<string, string>, string][] = [
+    [
+      ["--echo-port", "abc"],
+      {},
+      'Invalid value "abc" for --echo-port: expected a port from 0 to 65535, or off',
+    ],
+    [
+      ["--echo-port", "65536"],
+      {},
+      'Invalid value "65536" for --echo-port: expected a port from 0 to 65535, or off',
+    ],
+    [
+      ["--max-connections", "1.5"],
+      {},
+      'Invalid value "1.5" for --max-connections: expected a whole number from 0 to 1000000',
+    ],
+    [
+      ["--log-level", "loud"],
+      {},
+      'Invalid value "loud" for --log-level: expected one of debug, info, warning, error',
+    ],
+    [["--nope"], {}, "Unknown flag --nope: run with --help to see the flags"],
+    [
+      [],
+      { ECHOCHAT_CHAT_PORT: "x" },
+      'Invalid value "x" for ECHOCHAT_CHAT_PORT (for --chat-port): expected a port from 0 to 65535, or off',
+    ],
+    [
+      ["--echo-port", "9000", "--chat-port", "9000"],
+      {},
+      "--echo-port and --chat-port are both 9000: give them different ports",
+    ],
+  ];
+  for (const [args, env, message] of cases) {
+    assert.throws(() => parseCommandLine(args, (name) => env[name]), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("config: --help and --version win over everything else", () => {
+  assert.deepEqual(parseCommandLine(["--echo-port", "bad", "--help"]), { kind: "help" });
+  assert.deepEqual(parseCommandLine(["-V"]), { kind: "version" });
+  const text = helpText("echochat", "1.2.3");
+  assert.match(text, /^echochat 1\.2\.3/);
+  assert.match(text, /--idle-timeout N .*\n.*default 300; env ECHOCHAT_IDLE_TIMEOUT/);
+});

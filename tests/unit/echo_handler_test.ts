@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import type { Connection } from "../../reactor/mod.ts";
+import { createEchoHandler, type EchoState } from "../../server/echo_handler.ts";
+
+/** Feeds chunks to the echo handler through a stand-in connection that records writes. */
+function echo(chunks: string[], prefix: string | null): string {
+  const handler = createEchoHandler({ prefix });
+  const written: Uint8Array[] = [];
+  const conn = { write: (bytes: Uint8Array) => written.push(bytes) > 0 } as unknown as Connection<
+    EchoState
+  >;
+  conn.state = handler.onOpen(conn);
+  const encoder = new TextEncoder();
+  for (const chunk of chunks) {
+    const buffer = encoder.encode(chunk);
+    handler.onData(conn, buffer);
+    buffer.fill(0); // the reactor reuses its read buffer: the handler must have copied
+  }
+  return written.map((bytes) => new TextDecoder().decode(bytes)).join("");
+}
+
+Deno.test("echo handler: without a prefix the bytes come back unchanged, copied", () => {
+  assert.equal(echo(["abc", "\n\0\xff", "def"], null), "abc\n\0\xff" + "def");
+});
+
+Deno.test("echo handler: the prefix starts every line, whatever the read boundaries", () => {
+  const text = "one\ntwo\n\nthree";
+  const want = "> one\n> two\n> \n> three";
+  for (let split = 0; split <= text.length; split++) {
+    assert.equal(echo([text.slice(0, split), text.slice(split)].filter(Boolean), "> "), want);
+  }
+  assert.equal(echo(["a\n", "b\n"], "> "), "> a\n> b\n");
+});
