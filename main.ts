@@ -10,12 +10,20 @@
 import { getLogger } from "@logtape/logtape";
 import { Reactor } from "./reactor/mod.ts";
 import { type Config, ConfigError, helpText, parseCommandLine } from "./server/config.ts";
+import { createChatHandler } from "./server/chat/chat_handler.ts";
 import { createEchoHandler } from "./server/echo_handler.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError, bindListeners } from "./server/listeners.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
+
+/**
+ * Chat output is driven by other people's messages, not by the reader's own
+ * input, so pausing its reads does not slow it down: past 64 KiB queued it
+ * is behind, and at 256 KiB it is disconnected as a slow consumer.
+ */
+const CHAT_BUFFERS = { highWatermark: 64 * 1024, maxQueuedBytes: 256 * 1024 };
 
 async function main(args: string[]): Promise<number> {
   let config: Config;
@@ -47,7 +55,17 @@ async function main(args: string[]): Promise<number> {
   let addresses;
   try {
     addresses = bindListeners(reactor, config, {
-      echo: createEchoHandler({ prefix: config.echoPrefix }),
+      echo: { handler: createEchoHandler({ prefix: config.echoPrefix }) },
+      chat: {
+        handler: createChatHandler({
+          serverName: `${NAME} ${VERSION}`,
+          maxLineBytes: config.maxLineBytes,
+          rateLimit: config.rateLimit,
+          rateBurst: config.rateBurst,
+          idleGraceSeconds: config.idleGraceMs / 1000,
+        }),
+        buffers: CHAT_BUFFERS,
+      },
     });
   } catch (error) {
     if (!(error instanceof BindError)) throw error;

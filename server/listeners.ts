@@ -1,4 +1,4 @@
-import type { Handler, Reactor } from "../reactor/mod.ts";
+import type { BufferOptions, Handler, Reactor } from "../reactor/mod.ts";
 import { formatAddr } from "../reactor/mod.ts";
 import type { Config } from "./config.ts";
 
@@ -7,10 +7,16 @@ export class BindError extends Error {
   override name = "BindError";
 }
 
+/** A protocol with the buffering its connections need. */
+export interface Protocol {
+  handler: Handler<unknown>;
+  buffers?: Partial<BufferOptions>;
+}
+
 /** The protocols a process can serve, by listener name. */
 export interface Protocols {
-  echo?: Handler<unknown>;
-  chat?: Handler<unknown>;
+  echo?: Protocol;
+  chat?: Protocol;
 }
 
 /** One bound listener. */
@@ -32,13 +38,19 @@ export function bindListeners(
 ): BoundAddress[] {
   const bound: BoundAddress[] = [];
   const wanted = [
-    { name: "echo", port: config.echoPort, handler: protocols.echo },
-    { name: "chat", port: config.chatPort, handler: protocols.chat },
+    { name: "echo", port: config.echoPort, protocol: protocols.echo },
+    { name: "chat", port: config.chatPort, protocol: protocols.chat },
   ] as const;
-  for (const { name, port, handler } of wanted) {
-    if (port === null || handler === undefined) continue;
+  for (const { name, port, protocol } of wanted) {
+    if (port === null || protocol === undefined) continue;
     try {
-      const addr = reactor.listen({ name, hostname: config.host, port, handler });
+      const addr = reactor.listen({
+        name,
+        hostname: config.host,
+        port,
+        handler: protocol.handler,
+        ...(protocol.buffers ? { buffers: protocol.buffers } : {}),
+      });
       bound.push({ name, address: formatAddr(addr), port: addr.port });
     } catch (error) {
       throw new BindError(describeBindError(error, name, config.host, port));

@@ -1,0 +1,257 @@
+import { getLogger } from "@logtape/logtape";
+import type { CloseReason, Connection, Handler } from "../../reactor/mod.ts";
+import { type Command, HELP_LINES, parseCommand } from "./commands.ts";
+import type { LineSink } from "./line_decoder.ts";
+import { NickRegistry } from "./nick_registry.ts";
+import { LOBBY, Rooms } from "./rooms.ts";
+import { Session, type SessionOptions } from "./session.ts";
+
+const log = getLogger(["echochat", "chat"]);
+
+/** Settings of the chat protocol. */
+export interface ChatOptions extends Partial<SessionOptions> {
+  /** Server name and version for the welcome banner. */
+  serverName: string;
+  /** Idle grace in seconds, quoted in the idle warning. */
+  idleGraceSeconds?: number;
+  /** Refused lines in a row after which a flooding client is disconnected. @default 2 * rateBurst */
+  floodDisconnectAfter?: number;
+  /** Most names one /who answer lists. @default 100 */
+  maxWhoNames?: number;
+}
+
+const encoder = new TextEncoder();
+const encode = (line: string) => encoder.encode(`${line}\r\n`);
+
+/** Why a user left, as the rest of the room reads it. */
+const LEAVE_REASONS: Partial<Record<CloseReason, string>> = {
+  idle: "idle",
+  reset: "connection lost",
+  error: "connection lost",
+  "slow-consumer": "too slow to keep up",
+};
+
+/**
+ * The chat protocol for `telnet` and `nc` users: nicknames, rooms, private
+ * messages and `/`-commands, one line at a time. Lines out end with CRLF
+ * (what telnet expects; nc shows them fine).
+ *
+ * Conventions on the wire: room talk is `[room] <nick> text`, private
+ * messages `[private] <nick> text`, notices start with `* `, errors with `! `.
+ * A sender never gets its own message back. Every line sent to a room is
+ * encoded once and the same bytes are queued on every member; the reactor
+ * coalesces what each member gets during one turn into one write.
+ */
+export function createChatHandler(options: ChatOptions): Handler<Session> {
+  const sessionOptions: SessionOptions = {
+    maxLineBytes: options.maxLineBytes ?? 4096,
+    rateLimit: options.rateLimit ?? 20,
+    rateBurst: options.rateBurst ?? 40,
+    now: options.now ?? (() => performance.now()),
+  };
+  const floodLimit = options.floodDisconnectAfter ?? 2 * sessionOptions.rateBurst;
+  const maxWhoNames = options.maxWhoNames ?? 100;
+  const nicks = new NickRegistry<Session>();
+  const rooms = new Rooms<Session>();
+  let online = 0;
+
+  const tell = (session: Session, line: string) => session.conn.write(encode(line));
+  const nickOf = (session: Session) => nicks.nickOf(session) ?? `guest-${session.conn.id}`;
+  const roomOf = (session: Session) => rooms.roomOf(session) ?? LOBBY;
+  const roomName = (room: string) => rooms.nameOf(room) ?? room;
+
+  /**
+   * Sends one line to everyone in `room` except `except`. Iterates the live
+   * member set: a member that a write disconnects (slow consumer) leaves it
+   * during the loop, which `Set` iteration tolerates.
+   */
+  function broadcast(room: string, line: string, except: Session | null): void {
+    const bytes = encode(line);
+    for (const member of rooms.members(room)) {
+      if (member !== except && !member.leaving) member.conn.write(bytes);
+    }
+  }
+
+  function execute(session: Session, command: Command): void {
+    const nick = nickOf(session);
+    const room = roomOf(session);
+    switch (command.kind) {
+      case "say":
+        broadcast(room, `[${roomName(room)}] <${nick}> ${command.text}`, session);
+        return;
+      case "me":
+        broadcast(room, `[${roomName(room)}] * ${nick} ${command.action}`, session);
+        return;
+      case "help":
+        for (const line of HELP_LINES) tell(session, line);
+        return;
+      case "nick": {
+        if (command.nick === nick) {
+          tell(session, `* You are already ${nick}`);
+          return;
+        }
+        const old = nicks.rename(session, command.nick);
+        if (old === undefined) {
+          tell(session, `! The nickname ${command.nick} is taken: choose another`);
+          return;
+        }
+        const now = nickOf(session);
+        tell(session, `* You are now known as ${now}`);
+        broadcast(room, `* ${old} is now known as ${now}`, session);
+        return;
+      }
+      case "join":
+        move(session, command.room);
+        return;
+      case "part":
+        if (room === LOBBY) {
+          tell(session, `! You are in #${LOBBY} already: /join ROOM to go elsewhere`);
+        } else move(session, LOBBY);
+        return;
+      case "rooms":
+        tell(
+          session,
+          `* Rooms: ${rooms.list().map((info) => `#${info.name} (${info.count})`).join(", ")}`,
+        );
+        return;
+      case "who": {
+        const target = command.room ?? room;
+        const members = [...rooms.members(target)];
+        if (members.length === 0) {
+          tell(session, `! There is no room #${target}: /rooms lists them`);
+          return;
+        }
+        const names = members.slice(0, maxWhoNames).map(nickOf);
+        const more = members.length > maxWhoNames
+          ? ` and ${members.length - maxWhoNames} more`
+          : "";
+        tell(session, `* In #${roomName(target)} (${members.length}): ${names.join(", ")}${more}`);
+        return;
+      }
+      case "msg": {
+        const target = nicks.lookup(command.nick);
+        if (target === undefined || target.leaving) {
+          tell(session, `! No one is called ${command.nick}: /who lists the people in a room`);
+          return;
+        }
+        target.conn.write(encode(`[private] <${nick}> ${command.text}`));
+        tell(session, `* To ${nickOf(target)}: ${command.text}`);
+        return;
+      }
+      case "quit":
+        session.quit = true;
+        session.quitMessage = command.message ?? null;
+        tell(session, "* Bye!");
+        session.leaving = true;
+        session.conn.close("server");
+        return;
+      case "error":
+        tell(session, `! ${command.message}`);
+        return;
+    }
+  }
+
+  function move(session: Session, target: string): void {
+    const nick = nickOf(session);
+    const result = rooms.join(session, target);
+    if (!result.moved) {
+      tell(session, `* You are in #${roomName(result.room)} already`);
+      return;
+    }
+    if (result.left !== undefined) {
+      broadcast(result.left, `* ${nick} left #${roomName(result.left)}`, null);
+    }
+    const name = roomName(result.room);
+    broadcast(result.room, `* ${nick} joined #${name}`, session);
+    const members = rooms.members(result.room).size;
+    tell(session, `* You joined #${name} (${members} ${members === 1 ? "person" : "people"} here)`);
+  }
+
+  function onLine(session: Session, line: string): void {
+    if (session.leaving) return;
+    if (!session.bucket.tryTake()) {
+      session.refusedInRow++;
+      if (session.refusedInRow === 1) {
+        tell(
+          session,
+          `! Slow down: at most ${sessionOptions.rateLimit} lines per second; line dropped`,
+        );
+      }
+      if (session.refusedInRow >= floodLimit) {
+        tell(session, "! Disconnected for flooding");
+        session.kickedFor = "flooding";
+        session.leaving = true;
+        log.info("Connection {id} disconnected for flooding", { id: session.conn.id });
+        session.conn.close("server");
+      }
+      return;
+    }
+    session.refusedInRow = 0;
+    execute(session, parseCommand(line));
+  }
+
+  const sinkFor = (session: Session): LineSink => ({
+    onLine: (line) => onLine(session, line),
+    onOversize: (limit) => tell(session, `! Line too long (over ${limit} bytes): it was dropped`),
+    onTelnetReply: (bytes) => session.conn.write(bytes),
+    onTelnetCommand: (command) => {
+      if (command === "are-you-there") tell(session, `[${options.serverName}: yes]`);
+    },
+  });
+  const sinks = new WeakMap<Session, LineSink>();
+  const sinkOf = (session: Session) => {
+    let sink = sinks.get(session);
+    if (sink === undefined) sinks.set(session, sink = sinkFor(session));
+    return sink;
+  };
+
+  return {
+    onOpen(conn: Connection<Session>): Session {
+      const session = new Session(conn, sessionOptions);
+      const nick = nicks.claimDefault(session, conn.id);
+      rooms.join(session, LOBBY);
+      online++;
+      const others = online - 1;
+      tell(
+        session,
+        `Welcome to ${options.serverName}! ${online} ${online === 1 ? "person" : "people"} online.`,
+      );
+      tell(
+        session,
+        `You are ${nick}, in #${LOBBY}. Type /help for commands, /nick NAME to pick a name.`,
+      );
+      if (others > 0) broadcast(LOBBY, `* ${nick} joined #${LOBBY}`, session);
+      return session;
+    },
+    onData(conn: Connection<Session>, bytes: Uint8Array): void {
+      conn.state.decoder.push(bytes, sinkOf(conn.state));
+    },
+    onIdleWarning(conn: Connection<Session>): void {
+      const grace = options.idleGraceSeconds ?? 30;
+      tell(
+        conn.state,
+        `! You have been idle a while: send anything within ${grace} s to stay connected`,
+      );
+    },
+    onClosing(conn: Connection<Session>, reason: CloseReason): void {
+      const session = conn.state;
+      if (reason === "eof") session.decoder.end(sinkOf(session));
+      else if (reason === "idle") tell(session, "! Disconnected: idle for too long");
+      else if (reason === "shutdown") tell(session, "! The server is shutting down. Goodbye!");
+      session.leaving = true;
+    },
+    onClose(conn: Connection<Session>, reason: CloseReason): void {
+      const session = conn.state;
+      if (session === undefined) return;
+      session.leaving = true;
+      online--;
+      const nick = nickOf(session);
+      const room = rooms.leave(session);
+      nicks.release(session);
+      if (room === undefined || reason === "shutdown") return;
+      const why = session.quitMessage ?? session.kickedFor ?? LEAVE_REASONS[reason] ?? null;
+      const verb = session.quit ? "quit" : "left";
+      broadcast(room, `* ${nick} ${verb}${why === null ? "" : ` (${why})`}`, null);
+    },
+  };
+}
