@@ -1,0 +1,141 @@
+/**
+ * A line-oriented chat client for tests: it reads the server's CRLF lines
+ * into a list and lets a test wait for the line it expects.
+ */
+import { connect, writeAll } from "./socket.ts";
+
+/** A connected chat user. */
+export class ChatClient {
+  /** Every line received so far, without its CRLF. */
+  readonly lines: string[] = [];
+  /** Resolves when the server closes the connection. */
+  readonly closed: Promise<void>;
+  readonly #conn: Deno.TcpConn;
+  #waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  #ended = false;
+
+  private constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+    this.closed = this.#pump();
+  }
+
+  /** Connects and waits for the welcome banner's second line (the nickname). */
+  static async connect(port: number): Promise<ChatClient> {
+    const client = new ChatClient(await connect(port));
+    await client.waitFor((line) => line.startsWith("You are "));
+    return client;
+  }
+
+  /** The nickname the server gave at connect time. */
+  get defaultNick(): string {
+    const line = this.lines.find((l) => l.startsWith("You are "))!;
+    return /^You are ([^,]+),/.exec(line)![1]!;
+  }
+
+  /** Sends one line (LF-terminated, as nc does). */
+  async send(line: string): Promise<void> {
+    await writeAll(this.#conn, new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** Sends raw bytes. */
+  async sendBytes(bytes: Uint8Array): Promise<void> {
+    await writeAll(this.#conn, bytes);
+  }
+
+  /**
+   * Resolves with the first line after index `from` that matches, waiting
+   * up to `timeoutMs` for it.
+   */
+  waitFor(
+    match: string | RegExp | ((line: string) => boolean),
+    { from = 0, timeoutMs = 10_000 } = {},
+  ): Promise<string> {
+    const test = typeof match === "string"
+      ? (line: string) => line === match
+      : match instanceof RegExp
+      ? (line: string) => match.test(line)
+      : match;
+    const found = this.lines.slice(from).find(test);
+    if (found !== undefined) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match: test,
+        resolve: (line: string) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(
+          new Error(
+            `No line matching ${match} within ${timeoutMs} ms; got:\n${this.lines.join("\n")}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+      this.closed.then(() => {
+        if (this.#waiters.includes(waiter)) {
+          clearTimeout(timer);
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(
+            new Error(`Closed before a line matching ${match}; got:\n${this.lines.join("\n")}`),
+          );
+        }
+      });
+    });
+  }
+
+  /**
+   * Sends `/rooms` and waits for its answer: every line the server queued
+   * for this client before it handled the command has then arrived.
+   */
+  async sync(): Promise<void> {
+    const from = this.lines.length;
+    await this.send("/rooms");
+    await this.waitFor((line) => line.startsWith("* Rooms: "), { from });
+  }
+
+  /** Closes the connection and waits for the reader to finish. */
+  async close(): Promise<void> {
+    if (!this.#ended) {
+      try {
+        this.#conn.close();
+      } catch { /* already closed */ }
+    }
+    await this.closed;
+  }
+
+  async #pump(): Promise<void> {
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(65536);
+    let pending = "";
+    try {
+      while (true) {
+        const n = await this.#conn.read(buffer);
+        if (n === null) break;
+        pending += decoder.decode(buffer.subarray(0, n), { stream: true });
+        let newline;
+        while ((newline = pending.indexOf("\n")) !== -1) {
+          const line = pending.slice(0, newline).replace(/\r$/, "");
+          pending = pending.slice(newline + 1);
+          this.lines.push(line);
+          for (const waiter of [...this.#waiters]) {
+            if (waiter.match(line)) {
+              this.#waiters = this.#waiters.filter((w) => w !== waiter);
+              waiter.resolve(line);
+            }
+          }
+        }
+      }
+    } catch {
+      // Closed locally or reset: the connection is over either way.
+    }
+    if (!this.#ended) {
+      this.#ended = true;
+      try {
+        this.#conn.close();
+      } catch { /* already closed */ }
+    }
+  }
+}
