@@ -31,7 +31,11 @@ Deno.test("compile safety: the program's module graph is local files and pinned 
   const local = graph.modules.filter((m) => m.specifier.startsWith("file://"));
   const other = graph.modules.filter((m) => !m.specifier.startsWith("file://"));
   const foreign = other.filter((m) => !/^(npm|node):/.test(m.specifier));
-  assert.deepEqual(foreign.map((m) => m.specifier), [], "only npm: and node: modules may be remote");
+  assert.deepEqual(
+    foreign.map((m) => m.specifier),
+    [],
+    "only npm: and node: modules may be remote",
+  );
   for (const module of local) {
     assert.ok(module.specifier.startsWith(ROOT), `${module.specifier} is outside the project`);
     if (!module.specifier.endsWith(".ts")) continue;
