@@ -50,11 +50,12 @@ async function main(args: string[]): Promise<number> {
     idleTimeoutMs: config.idleTimeoutMs,
     idleGraceMs: config.idleGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
+    transport: config.transport,
   });
 
   let addresses;
   try {
-    addresses = bindListeners(reactor, config, {
+    addresses = await bindListeners(reactor, config, {
       echo: { handler: createEchoHandler({ prefix: config.echoPrefix }) },
       chat: {
         handler: createChatHandler({

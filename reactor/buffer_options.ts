@@ -4,14 +4,23 @@
  */
 export interface BufferOptions {
   /**
-   * Size of the first read buffer. Small, because an idle connection keeps
-   * one read pending into it; it grows while reads fill it.
+   * Size of the first read buffer of the `deno` transport. Small, because an
+   * idle connection keeps one read pending into it; it grows while reads
+   * fill it. (The `node` transport holds no buffer while idle.)
    * @default 256
    */
   initialReadBytes: number;
-  /** Largest read buffer a busy connection grows to. @default 65536 */
+  /**
+   * Largest read buffer of the `deno` transport. The `node` transport reads
+   * up to 64 KiB at a time.
+   * @default 65536
+   */
   maxReadBytes: number;
-  /** Above this many queued bytes the connection stops reading. @default 65536 */
+  /**
+   * Above this many queued bytes the connection stops reading; queued bytes
+   * then stay below this plus one read.
+   * @default 65536
+   */
   highWatermark: number;
   /** At or below this many queued bytes reading resumes. @default 16384 */
   lowWatermark: number;

@@ -3,13 +3,12 @@ import type { BufferOptions } from "./buffer_options.ts";
 import { type CloseReason, isAbortive } from "./close_reason.ts";
 import type { Handler } from "./handler.ts";
 import type { Reapable } from "./idle_reaper.ts";
+import { isResetError, type Transport, type TransportEvents } from "./transport.ts";
 
 /** What a connection needs from the reactor that owns it. */
 export interface ConnectionHost {
-  /** The dispatcher's cached clock for this turn. */
+  /** Current clock time in milliseconds. */
   now(): number;
-  /** A read completed: queue the connection for the dispatcher. */
-  readCompleted(conn: Connection): void;
   /** Bytes were queued: flush them at the end of this dispatcher turn. */
   flushLater(conn: Connection): void;
   /** Inbound data arrived (the idle reaper's activity signal). */
@@ -29,21 +28,16 @@ const enum Phase {
   Closing,
   /** Our FIN is sent: reading and discarding until the peer's FIN. */
   Lingering,
-  /** The Deno resource is closed and the entry left the pool. */
+  /** The socket is closed and the entry left the pool. */
   Closed,
 }
 
 /**
- * One accepted TCP connection with its buffers: the bufferevent analogue.
- *
- * Reads: exactly one `conn.read` is pending at a time, into a buffer that
- * starts small (idle connections are cheap) and grows four-fold while reads
- * fill it, shrinking again when reads get small. Completed reads go through
- * the reactor's dispatcher, which calls `onData`.
+ * One accepted TCP connection with its write queue: the bufferevent analogue.
  *
  * Writes: `write()` queues bytes; everything queued during one dispatcher
- * turn goes out in one `conn.write`. Above `highWatermark` queued bytes the
- * connection stops reading (TCP backpressure reaches the peer); at
+ * turn goes out in one transport write. Above `highWatermark` queued bytes
+ * the connection stops reading (TCP backpressure reaches the peer); at
  * `lowWatermark` it resumes and the handler hears `onDrain`. A write past
  * `maxQueuedBytes` closes the connection as `slow-consumer`. Every byte
  * accepted by `write()` is written, or the connection is reported closed
@@ -67,7 +61,7 @@ export class Connection<S = unknown> implements Reapable {
   bytesIn = 0;
   /** Bytes written to the socket. */
   bytesOut = 0;
-  /** Bytes read and dropped while lingering after a graceful close. */
+  /** Bytes read and dropped while closing. */
   bytesDiscarded = 0;
   /** The protocol's state for this connection, as returned by `onOpen`. */
   state!: S;
@@ -83,7 +77,7 @@ export class Connection<S = unknown> implements Reapable {
   /** @internal clock time of the last progress while closing */
   closingSince = 0;
 
-  readonly #socket: Deno.TcpConn;
+  readonly #transport: Transport;
   readonly #handler: Handler<S>;
   readonly #host: ConnectionHost;
   readonly #options: BufferOptions;
@@ -91,39 +85,34 @@ export class Connection<S = unknown> implements Reapable {
   #reason: CloseReason | null = null;
   #acceptsWrites = true;
   #peerEnded = false;
-
-  #readBuffer: Uint8Array;
-  #reading = false;
-  #readResult: number | null = 0;
   #paused = false;
 
   #chunks: Uint8Array[] = [];
   #queued = 0;
-  #inFlight: Uint8Array | null = null;
+  #writing = false;
   #flushPending = false;
 
   constructor(
     id: number,
     listenerName: string,
-    socket: Deno.TcpConn,
+    transport: Transport,
     handler: Handler<S>,
     host: ConnectionHost,
     options: BufferOptions,
   ) {
     this.id = id;
     this.listenerName = listenerName;
-    this.#socket = socket;
+    this.#transport = transport;
     this.#handler = handler;
     this.#host = host;
     this.#options = options;
     this.openedAt = host.now();
     this.lastActivity = this.openedAt;
-    this.#readBuffer = new Uint8Array(options.initialReadBytes);
   }
 
   /** The peer's address. */
   get remoteAddr(): Deno.NetAddr {
-    return this.#socket.remoteAddr;
+    return this.#transport.remoteAddr;
   }
 
   /** Bytes accepted by `write()` and not yet written to the socket. */
@@ -162,8 +151,11 @@ export class Connection<S = unknown> implements Reapable {
     }
     this.#chunks.push(bytes);
     this.#queued += bytes.length;
-    if (this.#queued > this.#options.highWatermark) this.#paused = true;
-    if (this.#inFlight === null && !this.#flushPending) {
+    if (this.#queued > this.#options.highWatermark && !this.#paused) {
+      this.#paused = true;
+      if (this.#phase === Phase.Open) this.#transport.pauseReading();
+    }
+    if (!this.#writing && !this.#flushPending) {
       this.#flushPending = true;
       this.#host.flushLater(this);
     }
@@ -188,17 +180,18 @@ export class Connection<S = unknown> implements Reapable {
     this.#host.closing(this);
     this.#call(() => this.#handler.onClosing?.(this, reason));
     this.#acceptsWrites = false;
-    if (this.#phase === Phase.Closing && this.#inFlight === null && this.#queued === 0) {
-      this.#writesDone();
-    }
+    if (this.#phase !== Phase.Closing) return;
+    if (!this.#peerEnded) this.#transport.pauseReading();
+    if (!this.#writing && this.#queued === 0) this.#writesDone();
   }
 
   /** @internal Calls `onOpen` and starts reading. */
   open(): void {
+    this.#transport.attach(this.#events);
     this.#call(() => {
       this.state = this.#handler.onOpen(this);
     });
-    this.#startRead();
+    if (this.#phase === Phase.Open && !this.#paused) this.#transport.resumeReading();
   }
 
   /** @internal Calls `onIdleWarning` if the protocol has it; returns whether it did. */
@@ -208,33 +201,10 @@ export class Connection<S = unknown> implements Reapable {
     return this.#phase === Phase.Open;
   }
 
-  /** @internal The dispatcher hands over the completed read. */
-  dispatchRead(): void {
-    const n = this.#readResult;
-    if (this.#phase === Phase.Closed) return;
-    if (n === null) {
-      this.#peerEnded = true;
-      if (this.#phase === Phase.Open) this.close("eof");
-      else if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "eof");
-      return;
-    }
-    if (this.#phase !== Phase.Open) {
-      this.bytesDiscarded += n;
-      if (this.#phase === Phase.Lingering) this.#startRead();
-      return;
-    }
-    this.bytesIn += n;
-    this.#host.touched(this);
-    const buffer = this.#readBuffer;
-    this.#call(() => this.#handler.onData(this, buffer.subarray(0, n)));
-    this.#adaptReadBuffer(n);
-    this.#startRead();
-  }
-
-  /** @internal Writes everything queued in one `conn.write`. */
+  /** @internal Writes everything queued in one transport write. */
   flush(): void {
     this.#flushPending = false;
-    if (this.#inFlight !== null || this.#queued === 0 || this.#phase === Phase.Closed) return;
+    if (this.#writing || this.#queued === 0 || this.#phase === Phase.Closed) return;
     const chunks = this.#chunks;
     let out: Uint8Array;
     if (chunks.length === 1) {
@@ -248,7 +218,8 @@ export class Connection<S = unknown> implements Reapable {
       }
     }
     chunks.length = 0;
-    this.#send(out);
+    this.#writing = true;
+    this.#transport.write(out, (error) => this.#written(out.length, error));
   }
 
   /** @internal Ends a graceful close that took too long. */
@@ -256,54 +227,44 @@ export class Connection<S = unknown> implements Reapable {
     this.#finish(this.#reason ?? "shutdown");
   }
 
-  #startRead(): void {
-    if (this.#reading || this.#phase === Phase.Closed || this.#phase === Phase.Closing) return;
-    if (this.#phase === Phase.Open && this.#paused) return;
-    this.#reading = true;
-    this.#socket.read(this.#readBuffer).then(
-      (n) => {
-        this.#reading = false;
-        this.#readResult = n;
-        this.#host.readCompleted(this as Connection);
-      },
-      (error) => {
-        this.#reading = false;
-        this.#ioFailed(error);
-      },
-    );
-  }
+  readonly #events: TransportEvents = {
+    onData: (bytes) => {
+      if (this.#phase !== Phase.Open) {
+        this.bytesDiscarded += bytes.length;
+        return;
+      }
+      this.bytesIn += bytes.length;
+      this.#host.touched(this);
+      try {
+        this.#handler.onData(this, bytes);
+      } catch (error) {
+        this.#host.handlerFailed(this as Connection, error);
+        this.#finish("error");
+      }
+    },
+    onEnd: () => {
+      if (this.#peerEnded) return;
+      this.#peerEnded = true;
+      if (this.#phase === Phase.Open) this.close("eof");
+      else if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "eof");
+    },
+    onError: (error) => {
+      if (this.#phase === Phase.Closed) return;
+      if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "reset");
+      else this.#finish(isResetError(error) ? "reset" : "error");
+    },
+  };
 
-  #adaptReadBuffer(n: number): void {
-    const size = this.#readBuffer.length;
-    const { initialReadBytes, maxReadBytes } = this.#options;
-    if (n === size && size < maxReadBytes) {
-      this.#readBuffer = new Uint8Array(Math.min(size * 4, maxReadBytes));
-    } else if (size > initialReadBytes && n <= size / 16) {
-      this.#readBuffer = new Uint8Array(Math.max(size / 4, initialReadBytes));
-    }
-  }
-
-  #send(out: Uint8Array): void {
-    this.#inFlight = out;
-    this.#socket.write(out).then(
-      (n) => this.#written(out, n),
-      (error) => {
-        this.#inFlight = null;
-        this.#ioFailed(error);
-      },
-    );
-  }
-
-  #written(out: Uint8Array, n: number): void {
-    this.#inFlight = null;
-    this.bytesOut += n;
-    this.#queued -= n;
+  #written(n: number, error: unknown): void {
+    this.#writing = false;
     if (this.#phase === Phase.Closed) return;
-    if (this.#phase !== Phase.Open) this.closingSince = this.#host.now();
-    if (n < out.length) {
-      this.#send(out.subarray(n));
+    if (error !== undefined) {
+      this.#events.onError(error);
       return;
     }
+    this.bytesOut += n;
+    this.#queued -= n;
+    if (this.#phase !== Phase.Open) this.closingSince = this.#host.now();
     if (this.#queued > 0) {
       this.flush();
     } else if (this.#phase === Phase.Closing) {
@@ -313,7 +274,7 @@ export class Connection<S = unknown> implements Reapable {
     if (this.#paused && this.#queued <= this.#options.lowWatermark) {
       this.#paused = false;
       this.#call(() => this.#handler.onDrain?.(this));
-      this.#startRead();
+      if (this.#phase === Phase.Open) this.#transport.resumeReading();
     }
   }
 
@@ -324,22 +285,10 @@ export class Connection<S = unknown> implements Reapable {
       return;
     }
     this.#phase = Phase.Lingering;
-    this.#socket.closeWrite().then(
-      () => this.#startRead(),
-      () => this.#finish(this.#reason ?? "shutdown"),
-    );
-  }
-
-  #ioFailed(error: unknown): void {
-    if (this.#phase === Phase.Closed) return;
-    if (this.#phase === Phase.Lingering) {
-      this.#finish(this.#reason ?? "reset");
-      return;
-    }
-    const reset = error instanceof Deno.errors.ConnectionReset ||
-      error instanceof Deno.errors.BrokenPipe ||
-      error instanceof Deno.errors.ConnectionAborted;
-    this.#finish(reset ? "reset" : "error");
+    this.#transport.shutdownWrite((error) => {
+      if (error !== undefined) this.#finish(this.#reason ?? "shutdown");
+      else if (this.#phase === Phase.Lingering) this.#transport.resumeReading();
+    });
   }
 
   #finish(reason: CloseReason): void {
@@ -348,11 +297,7 @@ export class Connection<S = unknown> implements Reapable {
     this.#reason = reason;
     this.#acceptsWrites = false;
     this.#chunks.length = 0;
-    try {
-      this.#socket.close();
-    } catch {
-      // Already closed by Deno after an error: nothing left to release.
-    }
+    this.#transport.close();
     this.#host.closed(this as Connection, reason);
     this.#call(() => this.#handler.onClose?.(this, reason));
   }

@@ -14,8 +14,8 @@ export interface Handler<S = unknown> {
   /** A connection was accepted. Returns its protocol state; may write a greeting. */
   onOpen(conn: Connection<S>): S;
   /**
-   * Bytes arrived. `bytes` is a view into a reused read buffer and is valid
-   * only during this call: copy it (`bytes.slice()`) to keep or write it.
+   * Bytes arrived. They belong to the handler: it may keep them or pass
+   * them straight to `write()` (echo does, without a copy).
    */
   onData(conn: Connection<S>, bytes: Uint8Array): void;
   /**

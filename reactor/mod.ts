@@ -10,6 +10,7 @@ export { type Clock, monotonicClock } from "./clock.ts";
 export { type CloseReason, isAbortive } from "./close_reason.ts";
 export { Connection } from "./connection.ts";
 export type { Handler } from "./handler.ts";
+export type { Transport, TransportKind } from "./transport.ts";
 export {
   formatAddr,
   type ListenOptions,

@@ -3,10 +3,19 @@ import { type BufferOptions, resolveBufferOptions } from "./buffer_options.ts";
 import { type Clock, monotonicClock } from "./clock.ts";
 import type { CloseReason } from "./close_reason.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
+import { listenDeno } from "./deno_transport.ts";
 import type { Handler } from "./handler.ts";
 import { type IdleActions, IdleReaper } from "./idle_reaper.ts";
 import { ConnectionPool } from "./pool.ts";
+import { listenNode } from "./node_transport.ts";
 import { ReadyQueue } from "./ready_queue.ts";
+import type {
+  Dispatchable,
+  ListenerEvents,
+  Transport,
+  TransportKind,
+  TransportListener,
+} from "./transport.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -31,6 +40,13 @@ export interface ReactorOptions {
   dispatchBudget?: number;
   /** How long a graceful close may wait for the peer without progress. @default 5000 */
   lingerMs?: number;
+  /**
+   * The I/O model: `node` (Deno's native `node:net` handle: fair, small idle
+   * connections) or `deno` (`Deno.listen` completion ops through the
+   * bounded dispatcher).
+   * @default "node"
+   */
+  transport?: TransportKind;
   /** Source of monotonic milliseconds (tests inject their own). */
   clock?: Clock;
 }
@@ -61,9 +77,11 @@ export interface ReactorStats {
 
 interface ListenerEntry {
   readonly name: string;
-  readonly listener: Deno.TcpListener;
+  readonly listener: TransportListener;
   readonly handler: Handler<unknown>;
   readonly buffers: BufferOptions;
+  /** Accept errors since the last successful accept (logged once per burst). */
+  acceptFailures: number;
 }
 
 /** Most idle connections warned or closed in one slice of a heartbeat tick. */
@@ -90,7 +108,7 @@ export class Reactor {
   readonly #pool = new ConnectionPool<Connection>();
   readonly #reaper: IdleReaper<Connection>;
   readonly #listeners = new Map<string, ListenerEntry>();
-  readonly #ready = new ReadyQueue<Connection>();
+  readonly #ready = new ReadyQueue<Dispatchable>();
   readonly #closing = new Set<Connection>();
   #dirty: Connection[] = [];
   #now: number;
@@ -99,7 +117,6 @@ export class Reactor {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #sweepTimer: Timer | undefined;
   #graceTimer: Timer | undefined;
-  readonly #sleeps = new Set<{ timer: Timer; resolve: () => void }>();
   #running = false;
   #stopping = false;
   #stopped = false;
@@ -129,6 +146,7 @@ export class Reactor {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
       dispatchBudget: options.dispatchBudget ?? 100,
       lingerMs: options.lingerMs ?? 5000,
+      transport: options.transport ?? "node",
     };
     if (!(this.#options.heartbeatIntervalMs > 0)) {
       throw new RangeError("heartbeatIntervalMs must be positive");
@@ -159,25 +177,39 @@ export class Reactor {
   }
 
   /**
-   * Binds a listener for one protocol. Throws Deno's error when the address
-   * cannot be bound (`AddrInUse`, `PermissionDenied`). Returns the bound
+   * Binds a listener for one protocol and starts accepting on it. Rejects
+   * with the bind error when the address cannot be bound (Deno's `AddrInUse`
+   * or `node:net`'s `EADDRINUSE`, and so on). Resolves with the bound
    * address, which tells the port the OS picked for port 0.
    */
-  listen<S>(options: ListenOptions<S>): Deno.NetAddr {
+  async listen<S>(options: ListenOptions<S>): Promise<Deno.NetAddr> {
     if (this.#stopping) throw new Error("The reactor is stopping: it cannot listen any more");
     if (this.#listeners.has(options.name)) {
       throw new RangeError(`A listener named ${options.name} already exists`);
     }
     const buffers = resolveBufferOptions(options.buffers);
-    const listener = Deno.listen({ hostname: options.hostname, port: options.port });
-    const entry: ListenerEntry = {
-      name: options.name,
-      listener,
-      handler: options.handler as Handler<unknown>,
-      buffers,
+    const handler = options.handler as Handler<unknown>;
+    // Accepts can only arrive once the listener is bound and its entry set.
+    const bound: { entry?: ListenerEntry } = {};
+    const events: ListenerEvents = {
+      onAccept: (transport) => {
+        if (bound.entry === undefined || this.#stopping) transport.close();
+        else this.#admit(transport, bound.entry);
+      },
+      onAcceptError: (error) => {
+        if (bound.entry !== undefined) this.#acceptFailed(bound.entry, error);
+      },
     };
+    const listener = this.#options.transport === "node"
+      ? await listenNode(options.hostname, options.port, events)
+      : listenDeno(options.hostname, options.port, events, this.#schedule, buffers);
+    if (this.#stopping) {
+      listener.close();
+      throw new Error("The reactor stopped while binding");
+    }
+    const entry = { name: options.name, listener, handler, buffers, acceptFailures: 0 };
+    bound.entry = entry;
     this.#listeners.set(options.name, entry);
-    if (this.#running) this.#acceptLoop(entry);
     return listener.addr;
   }
 
@@ -190,11 +222,10 @@ export class Reactor {
     return true;
   }
 
-  /** Starts accepting and the heartbeat; resolves when the reactor has stopped. */
+  /** Starts the heartbeat; resolves when the reactor has stopped. */
   run(): Promise<void> {
     if (this.#running || this.#stopping) return this.#done;
     this.#running = true;
-    for (const entry of this.#listeners.values()) this.#acceptLoop(entry);
     this.#heartbeat = setInterval(this.#tick, this.#options.heartbeatIntervalMs);
     return this.#done;
   }
@@ -223,23 +254,25 @@ export class Reactor {
     return this.#done;
   }
 
+  /** Queues a completed read (of the `deno` transport) for the dispatcher. */
+  readonly #schedule = (item: Dispatchable): void => {
+    this.#ready.push(item);
+    this.#scheduleTurn();
+  };
+
   readonly #host: ConnectionHost = {
-    now: () => this.#now,
-    readCompleted: (conn) => {
-      this.#ready.push(conn);
-      this.#scheduleTurn();
-    },
+    now: () => this.#clock(),
     flushLater: (conn) => {
       this.#dirty.push(conn);
       this.#scheduleTurn();
     },
     touched: (conn) => {
-      if (conn.bytesIn === 0 || conn.lastActivity === conn.openedAt) this.#logFirstData(conn);
-      this.#reaper.touch(conn, this.#now);
+      if (conn.lastActivity === conn.openedAt) this.#logFirstData(conn);
+      this.#reaper.touch(conn, this.#clock());
     },
     closing: (conn) => {
       this.#reaper.untrack(conn);
-      conn.closingSince = this.#now;
+      conn.closingSince = this.#clock();
       this.#closing.add(conn);
     },
     closed: (conn, reason) => this.#closed(conn, reason),
@@ -261,12 +294,11 @@ export class Reactor {
   /** One dispatcher turn: a bounded number of reads, then one flush per dirty connection. */
   readonly #turn = (): void => {
     this.#turnScheduled = false;
-    this.#now = this.#clock();
     const ready = this.#ready;
     for (let budget = this.#options.dispatchBudget; budget > 0; budget--) {
-      const conn = ready.shift();
-      if (conn === undefined) break;
-      conn.dispatchRead();
+      const item = ready.shift();
+      if (item === undefined) break;
+      item.dispatch();
     }
     const dirty = this.#dirty;
     if (dirty.length > 0) {
@@ -310,42 +342,26 @@ export class Reactor {
     }
   }
 
-  async #acceptLoop(entry: ListenerEntry): Promise<void> {
-    let failures = 0;
-    while (!this.#stopping) {
-      let socket: Deno.TcpConn;
-      try {
-        socket = await entry.listener.accept();
-      } catch (error) {
-        if (this.#stopping || !this.#listeners.has(entry.name)) return;
-        if (error instanceof Deno.errors.BadResource) return;
-        failures++;
-        if (failures === 1) {
-          log.warn("Accepting on {listener} failed: {message}; retrying with backoff", {
-            listener: entry.name,
-            message: error instanceof Error ? error.message : String(error),
-          });
-        }
-        await this.#sleep(Math.min(1000, 5 * 2 ** Math.min(failures, 8)));
-        continue;
-      }
-      if (failures > 0) {
-        log.info("Accepting on {listener} again after {failures} failed attempts", {
-          listener: entry.name,
-          failures,
-        });
-        failures = 0;
-      }
-      this.#admit(socket, entry);
-    }
+  #acceptFailed(entry: ListenerEntry, error: unknown): void {
+    if (entry.acceptFailures++ > 0) return;
+    log.warn("Accepting on {listener} failed: {message}; retrying with backoff", {
+      listener: entry.name,
+      message: error instanceof Error ? error.message : String(error),
+    });
   }
 
-  #admit(socket: Deno.TcpConn, entry: ListenerEntry): void {
+  #admit(transport: Transport, entry: ListenerEntry): void {
     const id = this.#pool.nextId();
-    this.#now = this.#clock();
+    if (entry.acceptFailures > 0) {
+      log.info("Accepting on {listener} again after {failures} failed attempts", {
+        listener: entry.name,
+        failures: entry.acceptFailures,
+      });
+      entry.acceptFailures = 0;
+    }
     const max = this.#options.maxConnections;
     if (max > 0 && this.#pool.size >= max) {
-      this.#refuse(id, socket, entry);
+      this.#refuse(id, transport, entry);
       return;
     }
     if (this.#refusedInBurst > 0) {
@@ -355,33 +371,30 @@ export class Reactor {
       });
       this.#refusedInBurst = 0;
     }
-    try {
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true);
-    } catch {
-      // The peer may already be gone; the first read reports it.
-    }
-    const conn = new Connection(id, entry.name, socket, entry.handler, this.#host, entry.buffers);
+    const conn = new Connection(
+      id,
+      entry.name,
+      transport,
+      entry.handler,
+      this.#host,
+      entry.buffers,
+    );
     this.#stats.accepted++;
     this.#pool.add(conn);
-    this.#reaper.track(conn, this.#now);
+    this.#reaper.track(conn, conn.openedAt);
     log.debug("Connection {id} accepted on {listener} from {peer}", {
       id,
       listener: entry.name,
-      peer: formatAddr(socket.remoteAddr),
+      peer: formatAddr(transport.remoteAddr),
     });
     conn.open();
   }
 
-  #refuse(id: number, socket: Deno.TcpConn, entry: ListenerEntry): void {
+  #refuse(id: number, transport: Transport, entry: ListenerEntry): void {
     this.#stats.refused++;
     this.#stats.closed.limit++;
-    const peer = formatAddr(socket.remoteAddr);
-    try {
-      socket.close();
-    } catch {
-      // Nothing to release.
-    }
+    const peer = formatAddr(transport.remoteAddr);
+    transport.close();
     const fields = {
       id,
       listener: entry.name,
@@ -397,7 +410,6 @@ export class Reactor {
   }
 
   #logFirstData(conn: Connection): void {
-    if (conn.bytesIn === 0) return;
     log.info("Connection {id} open on {listener} from {peer}", {
       id: conn.id,
       listener: conn.listenerName,
@@ -428,19 +440,8 @@ export class Reactor {
   }
 
   #closeListeners(): void {
-    for (const entry of this.#listeners.values()) {
-      try {
-        entry.listener.close();
-      } catch {
-        // Already closed.
-      }
-    }
+    for (const entry of this.#listeners.values()) entry.listener.close();
     this.#listeners.clear();
-    for (const sleep of this.#sleeps) {
-      clearTimeout(sleep.timer);
-      sleep.resolve();
-    }
-    this.#sleeps.clear();
   }
 
   #finishStop(): void {
@@ -451,19 +452,6 @@ export class Reactor {
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#backlogTimer);
     this.#resolveDone();
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const sleep = {
-        timer: setTimeout(() => {
-          this.#sleeps.delete(sleep);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.#sleeps.add(sleep);
-    });
   }
 }
 

@@ -26,6 +26,8 @@ export interface Config {
   rateBurst: number;
   /** Longest a graceful stop waits for connections to flush, in ms. */
   shutdownGraceMs: number;
+  /** The reactor's I/O model. */
+  transport: "node" | "deno";
   /** Lowest level logged. */
   logLevel: LogLevelName;
   /** `text` for people, `json` for machines (one JSON object per line). */
@@ -161,6 +163,14 @@ const SPECS: readonly OptionSpec[] = [
     default: "5",
     kind: { type: "seconds", allowZero: true },
     help: "seconds a graceful stop waits for clients before closing them",
+  },
+  {
+    flag: "transport",
+    key: "transport",
+    env: "ECHOCHAT_TRANSPORT",
+    default: "node",
+    kind: { type: "enum", values: ["node", "deno"] },
+    help: "I/O model: node (native node:net handle) or deno (Deno.listen ops)",
   },
   {
     flag: "log-level",

@@ -28,7 +28,7 @@ export function createEchoHandler(options: EchoOptions = {}): Handler<EchoState>
   return {
     onOpen: () => ({ atLineStart: true }),
     onData(conn: Connection<EchoState>, bytes: Uint8Array): void {
-      conn.write(prefix === null ? bytes.slice() : withPrefix(conn.state, bytes, prefix));
+      conn.write(prefix === null ? bytes : withPrefix(conn.state, bytes, prefix));
     },
   };
 }

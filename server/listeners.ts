@@ -31,11 +31,11 @@ export interface BoundAddress {
  * {@link BindError} with a one-line message when a port is taken or not
  * allowed; listeners bound before the failure stay with the reactor.
  */
-export function bindListeners(
+export async function bindListeners(
   reactor: Reactor,
   config: Config,
   protocols: Protocols,
-): BoundAddress[] {
+): Promise<BoundAddress[]> {
   const bound: BoundAddress[] = [];
   const wanted = [
     { name: "echo", port: config.echoPort, protocol: protocols.echo },
@@ -44,7 +44,7 @@ export function bindListeners(
   for (const { name, port, protocol } of wanted) {
     if (port === null || protocol === undefined) continue;
     try {
-      const addr = reactor.listen({
+      const addr = await reactor.listen({
         name,
         hostname: config.host,
         port,
@@ -61,13 +61,20 @@ export function bindListeners(
 
 function describeBindError(error: unknown, name: string, host: string, port: number): string {
   const flag = `--${name}-port`;
-  if (error instanceof Deno.errors.AddrInUse) {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {
     return `Port ${port} is already in use on ${host}: pass ${flag} to choose another`;
   }
-  if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable) {
+  if (
+    error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotCapable ||
+    code === "EACCES" || code === "EPERM"
+  ) {
     return `Not allowed to listen on ${host}:${port}: choose a port above 1023 with ${flag}, or grant network permission`;
   }
-  if (error instanceof Deno.errors.AddrNotAvailable) {
+  if (
+    error instanceof Deno.errors.AddrNotAvailable || code === "EADDRNOTAVAIL" ||
+    code === "ENOTFOUND"
+  ) {
     return `Cannot listen on ${host}: it is not an address of this machine (check --host)`;
   }
   const message = error instanceof Error ? error.message : String(error);
