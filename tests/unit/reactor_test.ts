@@ -4,8 +4,48 @@
  * transports, since the reactor promises the same behaviour on each.
  */
 import assert from "node:assert/strict";
-import { type CloseReason, type Handler, Reactor, type TransportKind } from "../../reactor/mod.ts";
+import {
+  type BufferOptions,
+  type CloseReason,
+  type Handler,
+  Reactor,
+  type TransportKind,
+} from "../../reactor/mod.ts";
 import { bytesEqual, connect, randomBytes, readAll, writeAll } from "../helpers/socket.ts";
+
+/** Runs `handler` on a reactor listening on a free port; `stop` waits until it has stopped. */
+async function serve<S>(
+  transport: TransportKind,
+  handler: Handler<S>,
+  buffers: Partial<BufferOptions> = {},
+) {
+  const reactor = new Reactor({ idleTimeoutMs: 0, transport });
+  const addr = await reactor.listen({
+    name: "test",
+    hostname: "127.0.0.1",
+    port: 0,
+    handler,
+    buffers,
+  });
+  const running = reactor.run();
+  return {
+    reactor,
+    port: addr.port,
+    stop: async (graceMs?: number) => {
+      await reactor.stop(graceMs === undefined ? {} : { graceMs });
+      await running;
+    },
+  };
+}
+
+/** Polls `condition` every few milliseconds, failing after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 for (const transport of ["node", "deno"] as TransportKind[]) {
   Deno.test(`reactor (${transport}): a peer that does not read pauses reading; memory stays under the watermarks`, async () => {
@@ -23,30 +63,21 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
       onDrain: () => drains++,
       onClose: (_conn, reason) => closes.push(reason),
     };
-    const reactor = new Reactor({ idleTimeoutMs: 0, transport });
-    const addr = await reactor.listen({
-      name: "echo",
-      hostname: "127.0.0.1",
-      port: 0,
-      handler: echo,
-      buffers: {
-        highWatermark: high,
-        lowWatermark: 4096,
-        maxReadBytes: maxRead,
-        maxQueuedBytes: 1 << 20,
-      },
+    const server = await serve(transport, echo, {
+      highWatermark: high,
+      lowWatermark: 4096,
+      maxReadBytes: maxRead,
+      maxQueuedBytes: 1 << 20,
     });
-    const running = reactor.run();
-    const client = await connect(addr.port);
+    const client = await connect(server.port);
     const data = randomBytes(12 * 1024 * 1024);
-    // Write everything before reading anything: the server must stop reading.
+    // Write without reading until the server's queue passes the high watermark.
     const writing = writeAll(client, data).then(() => client.closeWrite());
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => maxQueued > high);
     const echoed = await readAll(client);
     await writing;
     client.close();
-    await reactor.stop();
-    await running;
+    await server.stop();
     assert.ok(bytesEqual(echoed, data));
     // One read can land after the pause: the deno transport reads at most
     // maxReadBytes, node:net's native handle at most 64 KiB.
@@ -68,17 +99,9 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
       },
       onClose: (conn, reason) => closes.push([conn.id, reason]),
     };
-    const reactor = new Reactor({ idleTimeoutMs: 0, transport });
-    const addr = await reactor.listen({
-      name: "flood",
-      hostname: "127.0.0.1",
-      port: 0,
-      handler: flood,
-      buffers: { maxQueuedBytes: 512 * 1024 },
-    });
-    const running = reactor.run();
-    const victim = await connect(addr.port);
-    const bystander = await connect(addr.port);
+    const server = await serve(transport, flood, { maxQueuedBytes: 512 * 1024 });
+    const victim = await connect(server.port);
+    const bystander = await connect(server.port);
     await writeAll(victim, new TextEncoder().encode("f"));
     await writeAll(bystander, new TextEncoder().encode("hello"));
     await bystander.closeWrite();
@@ -87,8 +110,7 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
     assert.ok(received.length <= 512 * 1024, "more than the hard limit reached the slow peer");
     victim.close();
     bystander.close();
-    await reactor.stop();
-    await running;
+    await server.stop();
     assert.deepEqual(closes.sort(), [[1, "slow-consumer"], [2, "eof"]]);
   });
 
@@ -105,21 +127,13 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
         conn.write(new TextEncoder().encode(`bye (${reason})\n`));
       },
     };
-    const reactor = new Reactor({ transport });
-    const addr = await reactor.listen({
-      name: "bye",
-      hostname: "127.0.0.1",
-      port: 0,
-      handler: goodbye,
-    });
-    const running = reactor.run();
-    const first = await connect(addr.port);
+    const server = await serve(transport, goodbye);
+    const first = await connect(server.port);
     const firstText = readAll(first);
-    const second = await connect(addr.port);
+    const second = await connect(server.port);
     const secondText = readAll(second);
-    while (reactor.size < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-    await reactor.stop({ graceMs: 2000 });
-    await running;
+    await until(() => server.reactor.size === 2);
+    await server.stop(2000);
     const texts = [
       new TextDecoder().decode(await firstText),
       new TextDecoder().decode(await secondText),
@@ -128,7 +142,7 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
     second.close();
     assert.deepEqual(texts, ["hello 1\nbye (shutdown)\n", "hello 2\nbye (shutdown)\n"]);
     assert.deepEqual(seen, [1, 2]);
-    assert.equal(reactor.stats.closed.shutdown, 2);
+    assert.equal(server.reactor.stats.closed.shutdown, 2);
   });
 
   Deno.test(`reactor (${transport}): a handler that throws closes only its own connection with reason error`, async () => {
@@ -141,16 +155,9 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
       },
       onClose: (_conn, reason) => closes.push(reason),
     };
-    const reactor = new Reactor({ transport });
-    const addr = await reactor.listen({
-      name: "fragile",
-      hostname: "127.0.0.1",
-      port: 0,
-      handler: fragile,
-    });
-    const running = reactor.run();
-    const bad = await connect(addr.port);
-    const good = await connect(addr.port);
+    const server = await serve(transport, fragile);
+    const bad = await connect(server.port);
+    const good = await connect(server.port);
     await writeAll(bad, new TextEncoder().encode("!"));
     assert.equal((await readAll(bad)).length, 0);
     await writeAll(good, new TextEncoder().encode("fine"));
@@ -158,8 +165,7 @@ for (const transport of ["node", "deno"] as TransportKind[]) {
     assert.equal(new TextDecoder().decode(await readAll(good)), "fine");
     bad.close();
     good.close();
-    await reactor.stop();
-    await running;
+    await server.stop();
     assert.deepEqual(closes.sort(), ["eof", "error"]);
   });
 }
