@@ -48,7 +48,7 @@ const enum Phase {
  * never resets the connection on unread data and the peer gets every byte;
  * the reactor bounds that wait. Abortive reasons close at once.
  */
-export class Connection<S = unknown> implements Reapable {
+export class Connection<S = unknown> implements Reapable, TransportEvents {
   /** The reactor-assigned id: unique in this process, never reused. */
   readonly id: number;
   /** Name of the listener (protocol) that accepted this connection. */
@@ -90,6 +90,7 @@ export class Connection<S = unknown> implements Reapable {
   #chunks: Uint8Array[] = [];
   #queued = 0;
   #writing = false;
+  #inFlightBytes = 0;
   #flushPending = false;
 
   constructor(
@@ -187,7 +188,7 @@ export class Connection<S = unknown> implements Reapable {
 
   /** @internal Calls `onOpen` and starts reading. */
   open(): void {
-    this.#transport.attach(this.#events);
+    this.#transport.attach(this);
     this.#call(() => {
       this.state = this.#handler.onOpen(this);
     });
@@ -219,7 +220,8 @@ export class Connection<S = unknown> implements Reapable {
     }
     chunks.length = 0;
     this.#writing = true;
-    this.#transport.write(out, (error) => this.#written(out.length, error));
+    this.#inFlightBytes = out.length;
+    this.#transport.write(out);
   }
 
   /** @internal Ends a graceful close that took too long. */
@@ -227,41 +229,50 @@ export class Connection<S = unknown> implements Reapable {
     this.#finish(this.#reason ?? "shutdown");
   }
 
-  readonly #events: TransportEvents = {
-    onData: (bytes) => {
-      if (this.#phase !== Phase.Open) {
-        this.bytesDiscarded += bytes.length;
-        return;
-      }
-      this.bytesIn += bytes.length;
-      this.#host.touched(this);
-      try {
-        this.#handler.onData(this, bytes);
-      } catch (error) {
-        this.#host.handlerFailed(this as Connection, error);
-        this.#finish("error");
-      }
-    },
-    onEnd: () => {
-      if (this.#peerEnded) return;
-      this.#peerEnded = true;
-      if (this.#phase === Phase.Open) this.close("eof");
-      else if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "eof");
-    },
-    onError: (error) => {
-      if (this.#phase === Phase.Closed) return;
-      if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "reset");
-      else this.#finish(isResetError(error) ? "reset" : "error");
-    },
-  };
+  /** @internal Transport event: bytes arrived. */
+  onData(bytes: Uint8Array): void {
+    if (this.#phase !== Phase.Open) {
+      this.bytesDiscarded += bytes.length;
+      return;
+    }
+    this.bytesIn += bytes.length;
+    this.#host.touched(this);
+    try {
+      this.#handler.onData(this, bytes);
+    } catch (error) {
+      this.#host.handlerFailed(this as Connection, error);
+      this.#finish("error");
+    }
+  }
 
-  #written(n: number, error: unknown): void {
+  /** @internal Transport event: the peer sent FIN. */
+  onEnd(): void {
+    if (this.#peerEnded) return;
+    this.#peerEnded = true;
+    if (this.#phase === Phase.Open) this.close("eof");
+    else if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "eof");
+  }
+
+  /** @internal Transport event: the write in flight finished. */
+  onWritten(error?: unknown): void {
+    this.#written(error);
+  }
+
+  /** @internal Transport event: an I/O error. */
+  onError(error: unknown): void {
+    if (this.#phase === Phase.Closed) return;
+    if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "reset");
+    else this.#finish(isResetError(error) ? "reset" : "error");
+  }
+
+  #written(error: unknown): void {
     this.#writing = false;
     if (this.#phase === Phase.Closed) return;
     if (error !== undefined) {
-      this.#events.onError(error);
+      this.onError(error);
       return;
     }
+    const n = this.#inFlightBytes;
     this.bytesOut += n;
     this.#queued -= n;
     if (this.#phase !== Phase.Open) this.closingSince = this.#host.now();

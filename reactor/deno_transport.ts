@@ -78,12 +78,14 @@ class DenoTransport implements Transport, Dispatchable {
     this.#read();
   }
 
-  write(bytes: Uint8Array, done: (error?: unknown) => void): void {
+  write(bytes: Uint8Array): void {
     const conn = this.#conn;
     const writeFrom = (offset: number): void => {
       conn.write(offset === 0 ? bytes : bytes.subarray(offset)).then(
-        (n) => offset + n < bytes.length ? writeFrom(offset + n) : done(),
-        (error) => done(error),
+        (n) => offset + n < bytes.length ? writeFrom(offset + n) : this.#events?.onWritten(),
+        (error) => {
+          if (!this.#closed) this.#events?.onWritten(error);
+        },
       );
     };
     writeFrom(0);

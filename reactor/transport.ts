@@ -17,6 +17,8 @@ export interface TransportEvents {
   onData(bytes: Uint8Array): void;
   /** The peer closed its sending side (FIN). */
   onEnd(): void;
+  /** The write in flight finished (with the error if it failed). */
+  onWritten(error?: unknown): void;
   /** An I/O error: the transport is unusable. */
   onError(error: unknown): void;
 }
@@ -32,10 +34,10 @@ export interface Transport {
   /** Stops reading until resumed, so TCP backpressure reaches the peer. */
   pauseReading(): void;
   /**
-   * Writes all of `bytes`, then calls `done` (with the error if it failed).
-   * The caller issues one write at a time.
+   * Writes all of `bytes`, then reports `onWritten`. The caller issues one
+   * write at a time.
    */
-  write(bytes: Uint8Array, done: (error?: unknown) => void): void;
+  write(bytes: Uint8Array): void;
   /** Sends FIN once written bytes are out; reading goes on. */
   shutdownWrite(done: (error?: unknown) => void): void;
   /** Closes at once. Idempotent; no events follow. */

@@ -25,8 +25,10 @@ const LF = 0x0a;
  */
 export function createEchoHandler(options: EchoOptions = {}): Handler<EchoState> {
   const prefix = options.prefix ? new TextEncoder().encode(options.prefix) : null;
+  // Byte-exact echo keeps no state: every connection shares one object.
+  const stateless: EchoState = Object.freeze({ atLineStart: true });
   return {
-    onOpen: () => ({ atLineStart: true }),
+    onOpen: () => prefix === null ? stateless : { atLineStart: true },
     onData(conn: Connection<EchoState>, bytes: Uint8Array): void {
       conn.write(prefix === null ? bytes : withPrefix(conn.state, bytes, prefix));
     },
