@@ -1,0 +1,591 @@
+/**
+ * The benchmark scenarios: what load each one puts on a server, which
+ * figures it reports and which load-generator counters must be zero.
+ *
+ * @module
+ */
+import { type LoadRun, nonZero, num, runLoad, type Tools } from "./loadgen.ts";
+import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
+import { ECHOCHAT, type RunningServer } from "./servers.ts";
+import type { Measurement } from "./types.ts";
+
+/** Idle timeout (s) echochat gets in the idle-reaping scenario. */
+export const REAP_TIMEOUT_S = 2;
+/** Heartbeat interval (s) echochat gets in the idle-reaping scenario. */
+export const REAP_HEARTBEAT_S = 1;
+/** Scheduling slack (s) allowed on top of timeout + heartbeat for the last close. */
+export const REAP_SLACK_S = 0.25;
+/**
+ * New connections per second when the server's pid is unknown (external
+ * targets). Otherwise echoload paces connects on the server's accepts
+ * (`--server-pid`): Deno's listen backlog is 511, and connecting faster than
+ * the server accepts overflows it; a dropped SYN costs 1 s, 3 s, 7 s ...
+ */
+export const CONNECT_RATE_UNKNOWN_PID = 5000;
+/** Load-generator CPU share (% of one core) above which it counts as saturated. */
+export const SATURATED_PCT = 90;
+
+/** What every scenario run gets. */
+export interface Context {
+  /** Compiled load generators. */
+  readonly tools: Tools;
+  /** CPU for the load generator, when pinning. */
+  readonly loadCpu?: number;
+  /** Measurement window in seconds. */
+  readonly durationS: number;
+  /** Smoke-test mode. */
+  readonly quick: boolean;
+  /** Idle connections to open (10,000 unless the open-file limit is lower). */
+  readonly idleConns: number;
+}
+
+/** How a figure is shown and compared. */
+export interface MetricDef {
+  /** Key in {@link Measurement.metrics}. */
+  readonly key: string;
+  /** Row label for people. */
+  readonly label: string;
+  /** Which direction is good; `none` for plain information. */
+  readonly better: "higher" | "lower" | "none";
+  /** Decimals shown. */
+  readonly digits: number;
+  /** Show echochat's ratio to the baselines for this figure. */
+  readonly ratio?: boolean;
+}
+
+/** A benchmark scenario. */
+export interface Scenario {
+  /** Id for `--only` and the JSON. */
+  readonly id: string;
+  /** Heading for people. */
+  readonly title: string;
+  /** Runs against echochat only (chat port or echochat flags). */
+  readonly echochatOnly: boolean;
+  /** Needs the server's pid (so not for external targets). */
+  readonly needsPid: boolean;
+  /** Extra echochat flags for this scenario. */
+  readonly echochatFlags?: readonly string[];
+  /** Figures in report order. */
+  readonly metrics: readonly MetricDef[];
+  /** Measures `server`, filling `m`; throws on failure. */
+  readonly run: (ctx: Context, server: RunningServer, m: Measurement) => Promise<void>;
+}
+
+const LOADGEN_CPU: MetricDef = {
+  key: "loadgen_cpu_pct",
+  label: "load generator CPU %",
+  better: "none",
+  digits: 0,
+};
+const SERVER_CPU: MetricDef = {
+  key: "server_cpu_pct",
+  label: "server CPU %",
+  better: "none",
+  digits: 0,
+};
+const OTHER_CPU: MetricDef = {
+  key: "other_cpu_pct",
+  label: "other processes CPU %",
+  better: "none",
+  digits: 0,
+};
+
+/** Counters of an echoload run that must all be zero. */
+const ECHO_ERROR_KEYS = [
+  "errors",
+  "connect_failed",
+  "connect_timeout",
+  "io_errors",
+  "early_eof",
+  "mismatches",
+  "extra_bytes",
+  "lost_bytes",
+  "eof_missing",
+  "warm_failed",
+  "unfinished",
+  "unexpected_bytes",
+] as const;
+
+/** Counters of a chatload run that must all be zero. */
+const CHAT_ERROR_KEYS = [
+  "lost",
+  "reordered",
+  "corrupt",
+  "malformed",
+  "foreign",
+  "dups",
+  "gaps",
+  "io_errors",
+  "closed_by_server",
+  "connect_failed",
+  "connect_timeout",
+  "settle_timed_out",
+] as const;
+
+/** Fills the load generator's CPU share and flags saturation. */
+function loadgenCpu(m: Measurement, result: Record<string, string>): void {
+  const pct = num(result, "client_cpu_pct");
+  if (!Number.isFinite(pct)) return;
+  m.metrics.loadgen_cpu_pct = pct;
+  if (pct > SATURATED_PCT) {
+    m.loadgenSaturated = true;
+    m.warnings.push(
+      `load generator saturated (${pct.toFixed(0)} % of a core): figures are a lower bound`,
+    );
+  }
+}
+
+/** Throws when the run counted errors or did not connect everything. */
+function checkErrors(
+  run: LoadRun,
+  keys: readonly string[],
+  expectConns: number,
+  connectedKey = "connected",
+): void {
+  const bad = nonZero(run.result, keys);
+  const connected = num(run.result, connectedKey);
+  if (Number.isFinite(connected) && connected !== expectConns) {
+    bad.unshift(`${connectedKey}=${connected} of ${expectConns}`);
+  }
+  if (bad.length > 0) throw new Error(`load generator counted errors: ${bad.join(" ")}`);
+}
+
+/** Other processes using more than this (% of a core) in the window make the figures suspect. */
+export const BUSY_MACHINE_PCT = 15;
+
+/**
+ * Server CPU in the window (sampled at READY and `durationS` later), and
+ * the CPU everything else on the machine used meanwhile.
+ */
+function serverCpuProbe(server: RunningServer, durationS: number) {
+  let pct = Number.NaN;
+  let busyPct = Number.NaN;
+  const onReady = async () => {
+    const pid = server.pid;
+    if (pid === undefined) return;
+    const a = await sample(pid);
+    const t0 = performance.now();
+    await sleep(durationS * 1000 - 30);
+    const b = await sample(pid);
+    const secs = (performance.now() - t0) / 1000;
+    pct = cpuBetween(a, b) / secs * 100;
+    busyPct = (b.busyAllS - a.busyAllS) / secs * 100;
+  };
+  /** Fills server_cpu_pct and other_cpu_pct of `m`, warns when the machine was busy. */
+  const fill = (m: Measurement, loadgenPct: number) => {
+    if (!Number.isFinite(pct)) return;
+    m.metrics.server_cpu_pct = pct;
+    if (!Number.isFinite(busyPct) || !Number.isFinite(loadgenPct)) return;
+    const other = Math.max(0, busyPct - pct - loadgenPct);
+    m.metrics.other_cpu_pct = other;
+    if (other > BUSY_MACHINE_PCT) {
+      m.warnings.push(
+        `machine busy: other processes used ${other.toFixed(0)} % of a core in the window; ` +
+          "these figures are unreliable",
+      );
+    }
+  };
+  return { onReady, fill };
+}
+
+function echoArgs(server: RunningServer, mode: string, conns: number, size: number, s: number) {
+  return [
+    "--host",
+    server.host,
+    "--port",
+    String(server.echoPort),
+    "--mode",
+    mode,
+    "--conns",
+    String(conns),
+    "--size",
+    String(size),
+    "--duration",
+    String(s),
+    ...(server.pid !== undefined
+      ? ["--server-pid", String(server.pid)]
+      : conns > 500
+      ? ["--connect-rate", String(CONNECT_RATE_UNKNOWN_PID)]
+      : []),
+  ];
+}
+
+function loadOptions(ctx: Context, timeoutMs: number, onReady?: (line: string) => Promise<void>) {
+  return {
+    timeoutMs,
+    ...(ctx.loadCpu === undefined ? {} : { cpu: ctx.loadCpu }),
+    ...(onReady === undefined ? {} : { onReady }),
+  };
+}
+
+function pingPong(conns: number): Scenario {
+  return {
+    id: `pingpong-${conns}`,
+    title: `ping-pong, ${conns.toLocaleString("en-US")} connections, 64-byte messages`,
+    echochatOnly: false,
+    needsPid: false,
+    metrics: [
+      { key: "rps", label: "round trips/s", better: "higher", digits: 0, ratio: true },
+      { key: "p50_ms", label: "p50 latency ms", better: "lower", digits: 2 },
+      { key: "p99_ms", label: "p99 latency ms", better: "lower", digits: 2, ratio: true },
+      { key: "max_ms", label: "max latency ms", better: "lower", digits: 1 },
+      { key: "conn_rtts_min", label: "round trips/conn min", better: "higher", digits: 0 },
+      { key: "conn_rtts_median", label: "round trips/conn median", better: "none", digits: 0 },
+      { key: "conn_rtts_max", label: "round trips/conn max", better: "none", digits: 0 },
+      { key: "starved_1s", label: "conns starved >= 1 s", better: "lower", digits: 0 },
+      { key: "gap_max_ms", label: "longest conn stall ms", better: "lower", digits: 0 },
+      SERVER_CPU,
+      LOADGEN_CPU,
+      OTHER_CPU,
+    ],
+    run: async (ctx, server, m) => {
+      const cpu = serverCpuProbe(server, ctx.durationS);
+      const run = await runLoad(
+        ctx.tools.echoload,
+        echoArgs(server, "pingpong", conns, 64, ctx.durationS),
+        loadOptions(ctx, (ctx.durationS + 60) * 1000, cpu.onReady),
+      );
+      m.raw = run.result;
+      const r = run.result;
+      Object.assign(m.metrics, {
+        rps: num(r, "rps"),
+        p50_ms: num(r, "p50_us") / 1000,
+        p99_ms: num(r, "p99_us") / 1000,
+        max_ms: num(r, "max_us") / 1000,
+        conn_rtts_min: num(r, "conn_rtts_min"),
+        conn_rtts_median: num(r, "conn_rtts_median"),
+        conn_rtts_max: num(r, "conn_rtts_max"),
+        starved_1s: num(r, "conns_starved_1s"),
+        gap_max_ms: num(r, "conn_gap_max_us") / 1000,
+      });
+      loadgenCpu(m, r);
+      cpu.fill(m, num(r, "client_cpu_pct"));
+      checkErrors(run, ECHO_ERROR_KEYS, conns);
+    },
+  };
+}
+
+const stream: Scenario = {
+  id: "stream",
+  title: "stream, 10 connections, 16 KiB writes",
+  echochatOnly: false,
+  needsPid: false,
+  metrics: [
+    { key: "mbps", label: "echoed MB/s", better: "higher", digits: 0, ratio: true },
+    { key: "conn_mb_min", label: "MB/conn min", better: "higher", digits: 0 },
+    { key: "conn_mb_max", label: "MB/conn max", better: "none", digits: 0 },
+    { key: "starved_1s", label: "conns starved >= 1 s", better: "lower", digits: 0 },
+    SERVER_CPU,
+    LOADGEN_CPU,
+    OTHER_CPU,
+  ],
+  run: async (ctx, server, m) => {
+    const cpu = serverCpuProbe(server, ctx.durationS);
+    const run = await runLoad(
+      ctx.tools.echoload,
+      echoArgs(server, "stream", 10, 16384, ctx.durationS),
+      loadOptions(ctx, (ctx.durationS + 60) * 1000, cpu.onReady),
+    );
+    m.raw = run.result;
+    const r = run.result;
+    Object.assign(m.metrics, {
+      mbps: num(r, "echoed_MBps"),
+      conn_mb_min: num(r, "conn_MB_min"),
+      conn_mb_max: num(r, "conn_MB_max"),
+      starved_1s: num(r, "conns_starved_1s"),
+    });
+    loadgenCpu(m, r);
+    cpu.fill(m, num(r, "client_cpu_pct"));
+    checkErrors(run, ECHO_ERROR_KEYS, 10);
+  },
+};
+
+const churn: Scenario = {
+  id: "churn",
+  title: "connection churn, 50 at a time: connect, one 64-byte echo, close",
+  echochatOnly: false,
+  needsPid: false,
+  metrics: [
+    { key: "cps", label: "connections/s", better: "higher", digits: 0, ratio: true },
+    { key: "p50_ms", label: "p50 cycle ms", better: "lower", digits: 2 },
+    { key: "p99_ms", label: "p99 cycle ms", better: "lower", digits: 2 },
+    SERVER_CPU,
+    LOADGEN_CPU,
+    OTHER_CPU,
+  ],
+  run: async (ctx, server, m) => {
+    const cpu = serverCpuProbe(server, ctx.durationS);
+    const run = await runLoad(
+      ctx.tools.echoload,
+      echoArgs(server, "churn", 50, 64, ctx.durationS),
+      loadOptions(ctx, (ctx.durationS + 30) * 1000, cpu.onReady),
+    );
+    m.raw = run.result;
+    const r = run.result;
+    Object.assign(m.metrics, {
+      cps: num(r, "cps"),
+      p50_ms: num(r, "p50_us") / 1000,
+      p99_ms: num(r, "p99_us") / 1000,
+    });
+    loadgenCpu(m, r);
+    cpu.fill(m, num(r, "client_cpu_pct"));
+    checkErrors(run, ECHO_ERROR_KEYS, 50);
+  },
+};
+
+/**
+ * Waits until the server holds `expected` more descriptors than `base`
+ * (every connection accepted), at most `timeoutMs`. Returns the count seen.
+ */
+async function waitForFds(
+  pid: number,
+  base: number,
+  expected: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const n = (await sample(pid)).fds - base;
+    if (n >= expected || performance.now() > deadline) return n;
+    await sleep(50);
+  }
+}
+
+/** Waits until RSS changes by less than 0.5 % over 250 ms (at most 3 s); returns it. */
+async function settledRss(pid: number): Promise<number> {
+  let last = (await sample(pid)).rssBytes;
+  for (let i = 0; i < 12; i++) {
+    await sleep(250);
+    const now = (await sample(pid)).rssBytes;
+    if (Math.abs(now - last) <= last * 0.005) return now;
+    last = now;
+  }
+  return last;
+}
+
+const idleRss: Scenario = {
+  id: "idle-rss",
+  title: "idle connections: server memory and CPU",
+  echochatOnly: false,
+  needsPid: true,
+  // echochat's defaults: the reaper runs, nothing is due
+  echochatFlags: ["--idle-timeout", "300", "--heartbeat-interval", "1"],
+  metrics: [
+    { key: "kib_per_conn", label: "KiB per idle conn", better: "lower", digits: 1, ratio: true },
+    { key: "conns", label: "idle connections", better: "none", digits: 0 },
+    { key: "rss_before_mib", label: "RSS before MiB", better: "none", digits: 1 },
+    { key: "rss_after_mib", label: "RSS with conns MiB", better: "lower", digits: 1 },
+    { key: "idle_cpu_pct", label: "server CPU % while idle", better: "lower", digits: 2 },
+  ],
+  run: async (ctx, server, m) => {
+    const pid = server.pid;
+    if (pid === undefined) throw new Error("needs the server's pid");
+    await sleep(300);
+    const rss0 = await settledRss(pid);
+    const fd0 = (await sample(pid)).fds;
+    const conns = ctx.idleConns;
+    let measured = false;
+    const holdS = 5;
+    const run = await runLoad(
+      ctx.tools.echoload,
+      echoArgs(server, "idle", conns, 64, holdS),
+      loadOptions(ctx, (holdS + 90) * 1000, async () => {
+        const accepted = await waitForFds(pid, fd0, conns, (holdS - 2) * 1000);
+        if (accepted < conns) {
+          throw new Error(`server accepted only ${accepted} of ${conns} connections`);
+        }
+        const rss1 = await settledRss(pid);
+        if ((await sample(pid)).fds - fd0 < conns) {
+          throw new Error("connections closed before RSS settled (hold too short)");
+        }
+        Object.assign(m.metrics, {
+          kib_per_conn: (rss1 - rss0) / conns / 1024,
+          conns,
+          rss_before_mib: rss0 / 1048576,
+          rss_after_mib: rss1 / 1048576,
+        });
+        measured = true;
+        const a = await sample(pid);
+        const t0 = performance.now();
+        await sleep(1500);
+        const b = await sample(pid);
+        if (b.fds - fd0 >= conns) {
+          m.metrics.idle_cpu_pct = cpuBetween(a, b) / ((performance.now() - t0) / 1000) * 100;
+        }
+      }),
+    );
+    m.raw = run.result;
+    checkErrors(run, [...ECHO_ERROR_KEYS, "closed_by_server"], conns);
+    if (!measured) throw new Error("the connections were closed before RSS was measured");
+    const still = num(run.result, "still_open_at_end");
+    if (still !== conns) m.warnings.push(`only ${still} connections were still open at the end`);
+    loadgenCpu(m, run.result);
+  },
+};
+
+const idleReaping: Scenario = {
+  id: "idle-reaping",
+  title:
+    `idle reaping: idle connections, --idle-timeout ${REAP_TIMEOUT_S} --heartbeat-interval ${REAP_HEARTBEAT_S}`,
+  echochatOnly: true,
+  needsPid: true,
+  echochatFlags: [
+    "--idle-timeout",
+    String(REAP_TIMEOUT_S),
+    "--heartbeat-interval",
+    String(REAP_HEARTBEAT_S),
+  ],
+  metrics: [
+    { key: "conns", label: "idle connections", better: "none", digits: 0 },
+    { key: "closed", label: "closed by server", better: "none", digits: 0 },
+    { key: "first_close_s", label: "first close, s after its connect", better: "none", digits: 2 },
+    { key: "last_close_s", label: "last close, s after its connect", better: "lower", digits: 2 },
+    { key: "idle_cpu_pct", label: "server CPU % while idle", better: "lower", digits: 2 },
+    { key: "idle_cpu_window_s", label: "idle CPU window s", better: "none", digits: 2 },
+  ],
+  run: async (ctx, server, m) => {
+    const pid = server.pid;
+    if (pid === undefined) throw new Error("needs the server's pid");
+    await sleep(200);
+    const fd0 = (await sample(pid)).fds;
+    const conns = ctx.idleConns;
+    const holdS = REAP_TIMEOUT_S + REAP_HEARTBEAT_S + 1;
+    const samples: { t: number; cpu: ProcSample }[] = [];
+    let readyAt = Number.NaN;
+    let acceptedAt = Number.NaN;
+    let sampling = true;
+    const run = await runLoad(
+      ctx.tools.echoload,
+      echoArgs(server, "idle", conns, 64, holdS),
+      loadOptions(ctx, (holdS + 90) * 1000, async () => {
+        readyAt = performance.now();
+        await waitForFds(pid, fd0, conns, REAP_TIMEOUT_S * 1000);
+        acceptedAt = performance.now();
+        while (sampling && performance.now() - readyAt < holdS * 1000) {
+          try {
+            const cpu = await sample(pid);
+            samples.push({ t: performance.now(), cpu });
+          } catch {
+            break; // the server exited
+          }
+          await sleep(100);
+        }
+      }),
+    ).finally(() => sampling = false);
+    m.raw = run.result;
+    const r = run.result;
+    const closed = num(r, "closed_by_server");
+    Object.assign(m.metrics, {
+      conns,
+      closed,
+      first_close_s: num(r, "close_age_min_s"),
+      last_close_s: num(r, "close_age_max_s"),
+    });
+    // idle window: from "all accepted" (+100 ms) to 50 ms before the first close
+    const firstCloseAt = readyAt + num(r, "first_close_s") * 1000;
+    const from = acceptedAt + 100;
+    const to = closed > 0 ? firstCloseAt - 50 : readyAt + holdS * 1000;
+    const inside = samples.filter((s) => s.t >= from && s.t <= to);
+    const a = inside[0];
+    const b = inside[inside.length - 1];
+    // at least one heartbeat inside the window
+    if (a !== undefined && b !== undefined && b.t - a.t >= REAP_HEARTBEAT_S * 1000) {
+      m.metrics.idle_cpu_pct = cpuBetween(a.cpu, b.cpu) / ((b.t - a.t) / 1000) * 100;
+      m.metrics.idle_cpu_window_s = (b.t - a.t) / 1000;
+    } else {
+      m.warnings.push(
+        `the idle window between the last connect and the first close was shorter than ` +
+          `the heartbeat, too short to measure CPU in; see idle-rss for idle CPU`,
+      );
+    }
+    checkErrors(run, ECHO_ERROR_KEYS, conns);
+    if (closed !== conns) {
+      throw new Error(`only ${closed} of ${conns} idle connections were closed by the server`);
+    }
+  },
+};
+
+function chat(conns: number, senders: number, rate: number): Scenario {
+  return {
+    id: `chat-${conns}`,
+    title: `chat fan-out, one room of ${
+      conns.toLocaleString("en-US")
+    } clients, ${senders} senders x ${rate} lines/s`,
+    echochatOnly: true,
+    needsPid: false,
+    echochatFlags: ["--rate-limit", "1000000", "--rate-burst", "1000000"],
+    metrics: [
+      { key: "dps", label: "delivered lines/s", better: "higher", digits: 0 },
+      { key: "p50_ms", label: "p50 latency ms", better: "lower", digits: 2 },
+      { key: "p99_ms", label: "p99 latency ms", better: "lower", digits: 2 },
+      { key: "max_ms", label: "max latency ms", better: "lower", digits: 1 },
+      { key: "lost", label: "lost", better: "lower", digits: 0 },
+      { key: "reordered", label: "reordered", better: "lower", digits: 0 },
+      { key: "corrupt", label: "corrupt", better: "lower", digits: 0 },
+      SERVER_CPU,
+      LOADGEN_CPU,
+    ],
+    run: async (ctx, server, m) => {
+      if (server.chatPort === undefined) throw new Error("no chat port");
+      const args = [
+        "--host",
+        server.host,
+        "--port",
+        String(server.chatPort),
+        "--conns",
+        String(conns),
+        "--senders",
+        String(senders),
+        "--rate",
+        String(rate),
+        "--size",
+        "64",
+        "--duration",
+        String(ctx.durationS),
+        "--need-banner",
+        "--quiet-ms",
+        "300",
+      ];
+      if (server.pid !== undefined) args.push("--server-pid", String(server.pid));
+      const run = await runLoad(ctx.tools.chatload, args, loadOptions(ctx, 180_000));
+      m.raw = run.result;
+      const r = run.result;
+      Object.assign(m.metrics, {
+        dps: num(r, "dps"),
+        p50_ms: num(r, "p50_us") / 1000,
+        p99_ms: num(r, "p99_us") / 1000,
+        max_ms: num(r, "max_us") / 1000,
+        lost: num(r, "lost"),
+        reordered: num(r, "reordered"),
+        corrupt: num(r, "corrupt"),
+      });
+      const serverPct = num(r, "server_cpu_pct");
+      if (Number.isFinite(serverPct) && serverPct >= 0) m.metrics.server_cpu_pct = serverPct;
+      loadgenCpu(m, r);
+      checkErrors(run, CHAT_ERROR_KEYS, conns, "open_at_window");
+      for (const key of ["self", "other_lines", "send_dropped"]) {
+        const v = num(r, key);
+        if (Number.isFinite(v) && v !== 0) m.warnings.push(`${key}=${v}`);
+      }
+    },
+  };
+}
+
+/** Every scenario, in run order. */
+export const SCENARIOS: readonly Scenario[] = [
+  pingPong(50),
+  pingPong(1000),
+  stream,
+  idleRss,
+  churn,
+  idleReaping,
+  chat(100, 10, 100),
+  chat(1000, 10, 10),
+];
+
+/** Whether `scenario` applies to the server with id `serverId` (and kind). */
+export function appliesTo(scenario: Scenario, serverId: string, hasPid: boolean): boolean {
+  if (scenario.echochatOnly && serverId !== ECHOCHAT) return false;
+  if (scenario.needsPid && !hasPid) return false;
+  return true;
+}
