@@ -91,11 +91,13 @@ const SWEEP_SLICE = 1024;
  * The event loop of echochat: listeners, the connection pool, a dispatcher
  * and one heartbeat timer (libevent's event base, Redis's `aeEventLoop`).
  *
- * Deno's I/O is completion-based; the reactor turns completions into calls
- * on plain {@link Handler} objects, one at a time. A completed read only puts
- * its connection into a FIFO; the dispatcher serves at most `dispatchBudget`
- * of them per turn, then flushes every connection written to during the turn
- * with one `conn.write` each (output coalescing).
+ * The reactor turns I/O events from its transport into calls on plain
+ * {@link Handler} objects, one at a time. With the `node` transport, data
+ * arrives from a native readiness-based handle and goes straight to the
+ * handler. With the `deno` transport, a completed read only puts its
+ * connection into a FIFO, and the dispatcher serves at most `dispatchBudget`
+ * of them per turn. Either way, every connection written to during a turn is
+ * flushed with one write at its end (output coalescing).
  *
  * Lifecycle: `listen()` binds (throwing if it cannot), `run()` accepts and
  * resolves once the reactor has stopped, `stop({ graceMs })` stops accepting

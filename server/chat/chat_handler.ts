@@ -190,6 +190,7 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
     execute(session, parseCommand(line));
   }
 
+  /** The decoder's callbacks for one session, made once when it connects. */
   const sinkFor = (session: Session): LineSink => ({
     onLine: (line) => onLine(session, line),
     onOversize: (limit) => tell(session, `! Line too long (over ${limit} bytes): it was dropped`),
@@ -198,16 +199,11 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
       if (command === "are-you-there") tell(session, `[${options.serverName}: yes]`);
     },
   });
-  const sinks = new WeakMap<Session, LineSink>();
-  const sinkOf = (session: Session) => {
-    let sink = sinks.get(session);
-    if (sink === undefined) sinks.set(session, sink = sinkFor(session));
-    return sink;
-  };
 
   return {
     onOpen(conn: Connection<Session>): Session {
       const session = new Session(conn, sessionOptions);
+      session.sink = sinkFor(session);
       const nick = nicks.claimDefault(session, conn.id);
       rooms.join(session, LOBBY);
       online++;
@@ -224,7 +220,7 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
       return session;
     },
     onData(conn: Connection<Session>, bytes: Uint8Array): void {
-      conn.state.decoder.push(bytes, sinkOf(conn.state));
+      conn.state.decoder.push(bytes, conn.state.sink);
     },
     onIdleWarning(conn: Connection<Session>): void {
       const grace = options.idleGraceSeconds ?? 30;
@@ -235,7 +231,7 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
     },
     onClosing(conn: Connection<Session>, reason: CloseReason): void {
       const session = conn.state;
-      if (reason === "eof") session.decoder.end(sinkOf(session));
+      if (reason === "eof") session.decoder.end(session.sink);
       else if (reason === "idle") tell(session, "! Disconnected: idle for too long");
       else if (reason === "shutdown") tell(session, "! The server is shutting down. Goodbye!");
       session.leaving = true;

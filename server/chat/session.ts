@@ -1,5 +1,5 @@
 import type { Connection } from "../../reactor/mod.ts";
-import { LineDecoder } from "./line_decoder.ts";
+import { LineDecoder, type LineSink } from "./line_decoder.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
 /** Settings that shape every chat session. */
@@ -23,6 +23,8 @@ export class Session {
   readonly conn: Connection<Session>;
   /** Splits the byte stream into sanitized lines and handles telnet. */
   readonly decoder: LineDecoder;
+  /** Where the decoder delivers this session's lines; set by the handler at open. */
+  sink!: LineSink;
   /** Flood control: one token per line. */
   readonly bucket: TokenBucket;
   /** Lines refused in a row by the rate limiter. */
