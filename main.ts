@@ -8,22 +8,24 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { Reactor } from "./reactor/mod.ts";
-import { type Config, ConfigError, helpText, parseCommandLine } from "./server/config.ts";
-import { createChatHandler } from "./server/chat/chat_handler.ts";
+import { monotonicClock, Reactor } from "./reactor/mod.ts";
+import {
+  type Config,
+  ConfigError,
+  describeConfig,
+  helpText,
+  parseCommandLine,
+} from "./server/config.ts";
+import { createChatProtocol } from "./server/chat/chat_protocol.ts";
 import { createEchoHandler } from "./server/echo_handler.ts";
+import { withConnectionLog } from "./server/connection_log.ts";
+import { listenerLog } from "./server/listener_log.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError, bindListeners } from "./server/listeners.ts";
+import { handleSignals } from "./server/signals.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
-
-/**
- * Chat output is driven by other people's messages, not by the reader's own
- * input, so pausing its reads does not slow it down: past 64 KiB queued it
- * is behind, and at 256 KiB it is disconnected as a slow consumer.
- */
-const CHAT_BUFFERS = { highWatermark: 64 * 1024, maxQueuedBytes: 256 * 1024 };
 
 async function main(args: string[]): Promise<number> {
   let config: Config;
@@ -45,33 +47,36 @@ async function main(args: string[]): Promise<number> {
   }
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
+  const clock = monotonicClock;
   const reactor = new Reactor({
     maxConnections: config.maxConnections,
     idleTimeoutMs: config.idleTimeoutMs,
     idleGraceMs: config.idleGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
-    transport: config.transport,
+    clock,
+    observer: listenerLog(config.maxConnections),
   });
 
   let addresses;
   try {
-    addresses = await bindListeners(reactor, config, {
-      echo: { handler: createEchoHandler({ prefix: config.echoPrefix }) },
-      chat: {
-        handler: createChatHandler({
-          serverName: `${NAME} ${VERSION}`,
-          maxLineBytes: config.maxLineBytes,
-          rateLimit: config.rateLimit,
-          rateBurst: config.rateBurst,
-          idleGraceSeconds: config.idleGraceMs / 1000,
-        }),
-        buffers: CHAT_BUFFERS,
-      },
+    const chat = createChatProtocol({
+      serverName: `${NAME} ${VERSION}`,
+      maxLineBytes: config.maxLineBytes,
+      rateLimit: config.rateLimit,
+      rateBurst: config.rateBurst,
+      idleTimeoutSeconds: config.idleTimeoutMs / 1000,
+      idleGraceSeconds: config.idleGraceMs / 1000,
+      now: clock,
+    });
+    addresses = bindListeners(reactor, config, {
+      echo: { handler: withConnectionLog(createEchoHandler({ prefix: config.echoPrefix }), clock) },
+      chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
     });
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await reactor.abort();
-    console.error(`${NAME}: ${error.message}`);
+    if (config.logFormat === "json") log.error("{message}", { message: error.message });
+    else console.error(`${NAME}: ${error.message}`);
     await shutdownLogging();
     return 1;
   }
@@ -82,50 +87,26 @@ async function main(args: string[]): Promise<number> {
     listening: addresses.map((a) => `${a.name} on ${a.address}`).join(", "),
     echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
     chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
-    idleTimeoutSeconds: config.idleTimeoutMs / 1000,
-    heartbeatIntervalSeconds: config.heartbeatIntervalMs / 1000,
-    maxConnections: config.maxConnections,
     pid: Deno.pid,
+    settings: describeConfig(config),
   });
 
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
-  await reactor.run();
+  const summary = await reactor.run();
   removeSignalHandlers();
-  const stats = reactor.stats;
-  log.info("Stopped after {accepted} connections ({refused} refused)", {
-    accepted: stats.accepted,
-    refused: stats.refused,
-  });
+  const totals = reactor.stats().reduce(
+    (sum, listener) => ({
+      accepted: sum.accepted + listener.accepted,
+      refused: sum.refused + listener.refused,
+    }),
+    { accepted: 0, refused: 0 },
+  );
+  log.info(
+    "Stopped after {accepted} connections ({refused} refused); {cutOff} were cut off at the grace",
+    { ...totals, ...summary },
+  );
   await shutdownLogging();
   return 0;
-}
-
-/**
- * SIGINT and SIGTERM stop gracefully within `graceMs`; a second signal
- * aborts at once. Returns a function that removes the handlers.
- */
-function handleSignals(reactor: Reactor, graceMs: number): () => void {
-  let received = 0;
-  const onSignal = (signal: Deno.Signal) => () => {
-    received++;
-    if (received === 1) {
-      log.info("{signal}: stopping, waiting up to {graceSeconds} s for {open} connections", {
-        signal,
-        graceSeconds: graceMs / 1000,
-        open: reactor.size,
-      });
-      reactor.stop({ graceMs });
-    } else {
-      log.warn("{signal} again: closing {open} connections now", { signal, open: reactor.size });
-      reactor.abort();
-    }
-  };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  const handlers = signals.map((signal) => [signal, onSignal(signal)] as const);
-  for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
-  return () => {
-    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
-  };
 }
 
 if (import.meta.main) {

@@ -4,21 +4,17 @@
  */
 export interface BufferOptions {
   /**
-   * Size of the first read buffer of the `deno` transport. Small, because an
-   * idle connection keeps one read pending into it; it grows while reads
-   * fill it. (The `node` transport holds no buffer while idle.)
+   * Size of the first read buffer. Small, because an idle connection keeps
+   * one read pending into it; it grows four-fold while reads fill it and
+   * shrinks again when they get small.
    * @default 256
    */
   initialReadBytes: number;
-  /**
-   * Largest read buffer of the `deno` transport. The `node` transport reads
-   * up to 64 KiB at a time.
-   * @default 65536
-   */
+  /** Largest read buffer a busy connection grows to. @default 65536 */
   maxReadBytes: number;
   /**
-   * Above this many queued bytes the connection stops reading; queued bytes
-   * then stay below this plus one read.
+   * Above this many queued bytes the connection stops reading (TCP
+   * backpressure reaches the peer) until the queue drains to `lowWatermark`.
    * @default 65536
    */
   highWatermark: number;
@@ -26,15 +22,17 @@ export interface BufferOptions {
   lowWatermark: number;
   /**
    * Hard limit of queued bytes. A write that would pass it closes the
-   * connection with reason `slow-consumer`, so memory per connection stays
-   * bounded whatever the peer does. Must exceed `highWatermark + maxReadBytes`.
+   * connection as `slow-consumer`, so memory per connection stays bounded
+   * whatever the peer does. Output that answers the peer's own input never
+   * gets there (reading pauses at the high watermark); output that others
+   * cause (a chat room) does when the peer stops reading.
    * @default 1048576
    */
   maxQueuedBytes: number;
 }
 
 /** The defaults of {@link BufferOptions}. */
-export const defaultBufferOptions: Readonly<BufferOptions> = Object.freeze({
+export const DEFAULT_BUFFER_OPTIONS: Readonly<BufferOptions> = Object.freeze({
   initialReadBytes: 256,
   maxReadBytes: 65536,
   highWatermark: 65536,
@@ -44,7 +42,7 @@ export const defaultBufferOptions: Readonly<BufferOptions> = Object.freeze({
 
 /** Fills in defaults and rejects inconsistent settings with a RangeError. */
 export function resolveBufferOptions(options: Partial<BufferOptions> = {}): BufferOptions {
-  const resolved = { ...defaultBufferOptions, ...options };
+  const resolved = { ...DEFAULT_BUFFER_OPTIONS, ...options };
   const { initialReadBytes, maxReadBytes, highWatermark, lowWatermark, maxQueuedBytes } = resolved;
   if (!(initialReadBytes >= 1 && initialReadBytes <= maxReadBytes)) {
     throw new RangeError("initialReadBytes must be between 1 and maxReadBytes");

@@ -1,22 +1,40 @@
-import type { ActivityList, ActivityNode } from "./activity_list.ts";
 import type { BufferOptions } from "./buffer_options.ts";
-import { type CloseReason, isAbortive } from "./close_reason.ts";
-import type { Handler } from "./handler.ts";
-import type { Reapable } from "./idle_reaper.ts";
-import { isResetError, type Transport, type TransportEvents } from "./transport.ts";
+import { type CloseReason, isAbortive, isResetError } from "./close_reason.ts";
+import type { Task } from "./dispatcher.ts";
+import type { Conn, Handler } from "./handler.ts";
+import type { TimeoutList, TimeoutNode } from "./timeout_list.ts";
+
+/**
+ * What the reactor uses of a connected socket: the part of `Deno.Conn` it
+ * needs. `Deno.TcpConn` and `Deno.TlsConn` are streams as they are; tests
+ * can pass an in-memory pair.
+ */
+export type Stream = Pick<Deno.Conn, "read" | "write" | "closeWrite" | "close" | "remoteAddr">;
+
+/** Byte counters shared by every connection of one listener. */
+export interface Traffic {
+  /** Bytes received on the listener's connections. */
+  bytesIn: number;
+  /** Bytes written to the listener's connections. */
+  bytesOut: number;
+}
 
 /** What a connection needs from the reactor that owns it. */
 export interface ConnectionHost {
+  /** Serves connections in fair turns. */
+  enqueue(task: Task): void;
+  /** Flushes a connection at the end of the turn. */
+  markDirty(task: Task): void;
   /** Current clock time in milliseconds. */
   now(): number;
-  /** Bytes were queued: flush them at the end of this dispatcher turn. */
-  flushLater(conn: Connection): void;
-  /** Inbound data arrived (the idle reaper's activity signal). */
-  touched(conn: Connection): void;
-  /** A graceful close began: stop idle tracking, start the linger clock. */
-  closing(conn: Connection): void;
-  /** The socket is closed: remove the entry from the pool and report it. */
-  closed(conn: Connection, reason: CloseReason): void;
+  /** The idle timeout list: a connection waits here while open and quiet. */
+  readonly idle: TimeoutList<Connection>;
+  /** The linger list: a closing connection waits here for its peer. */
+  readonly linger: TimeoutList<Connection>;
+  /** A close was decided (before `onClose` runs). */
+  closing(conn: Connection, reason: CloseReason): void;
+  /** The socket is closed: the connection leaves the pool. */
+  closed(conn: Connection): void;
   /** A protocol callback threw. */
   handlerFailed(conn: Connection, error: unknown): void;
 }
@@ -24,194 +42,302 @@ export interface ConnectionHost {
 const enum Phase {
   /** Reading and writing. */
   Open,
-  /** Close requested: no more reads, queued bytes are flushing. */
+  /** Close decided: no more reads for the protocol, the queue is flushing. */
   Closing,
-  /** Our FIN is sent: reading and discarding until the peer's FIN. */
+  /** FIN sent: reading and discarding until the peer's FIN. */
   Lingering,
-  /** The socket is closed and the entry left the pool. */
+  /** The socket is closed and the connection left the pool. */
   Closed,
 }
 
 /**
- * One accepted TCP connection with its write queue: the bufferevent analogue.
+ * One accepted connection with its buffers: the bufferevent analogue.
  *
- * Writes: `write()` queues bytes; everything queued during one dispatcher
- * turn goes out in one transport write. Above `highWatermark` queued bytes
- * the connection stops reading (TCP backpressure reaches the peer); at
- * `lowWatermark` it resumes and the handler hears `onDrain`. A write past
- * `maxQueuedBytes` closes the connection as `slow-consumer`. Every byte
- * accepted by `write()` is written, or the connection is reported closed
- * with a reason.
+ * Reads: at most one `read` is pending, and only while the connection is
+ * not waiting in the dispatcher's queue. A completed read queues the
+ * connection; when the dispatcher serves it, the bytes go to the protocol
+ * and the next read is armed. The read buffer starts small (an idle
+ * connection keeps a read pending into it), grows four-fold while reads
+ * fill it and shrinks when they get small. A read that fills at least half
+ * of the buffer hands the buffer itself to the protocol; smaller ones are
+ * copied, so a small message never pins a big buffer.
  *
- * Close: `close(reason)` is the single way out. Graceful reasons flush the
- * queue, send FIN, and read (discarding) until the peer's FIN, so the kernel
- * never resets the connection on unread data and the peer gets every byte;
- * the reactor bounds that wait. Abortive reasons close at once.
+ * Writes: everything queued while the connection waits to be served goes
+ * out in one `write`. Above the high watermark the connection stops reading
+ * (TCP backpressure reaches the peer); at the low watermark it resumes and
+ * the protocol hears `onDrain`. A write past the hard limit closes it as
+ * `slow-consumer`. Every accepted byte is written, or the connection is
+ * reported closed with a reason.
+ *
+ * Close: one path. The decision (`close(reason)`) calls `onClose` once;
+ * graceful reasons then flush, send FIN and read until the peer's FIN (so
+ * the kernel never resets a connection with unread data), bounded by the
+ * linger timeout; abortive reasons close the socket at once.
  */
-export class Connection<S = unknown> implements Reapable, TransportEvents {
-  /** The reactor-assigned id: unique in this process, never reused. */
+export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
   readonly id: number;
-  /** Name of the listener (protocol) that accepted this connection. */
-  readonly listenerName: string;
-  /** Clock time of the accept. */
+  readonly listener: string;
+  readonly remoteAddr: Deno.Addr;
   readonly openedAt: number;
-  /** Clock time of the last inbound byte (or the accept). */
-  lastActivity: number;
-  /** Bytes received and handed to the protocol. */
   bytesIn = 0;
-  /** Bytes written to the socket. */
   bytesOut = 0;
-  /** Bytes read and dropped while closing. */
-  bytesDiscarded = 0;
-  /** The protocol's state for this connection, as returned by `onOpen`. */
   state!: S;
+  queued = false;
+  dirty = false;
+  timeoutPrev: TimeoutNode | null = null;
+  timeoutNext: TimeoutNode | null = null;
+  timeoutList: TimeoutList<TimeoutNode> | null = null;
+  timeoutSince = 0;
 
-  /** @internal idle reaper bookkeeping */
-  idleWarnedAt = 0;
-  /** @internal */
-  activityPrev: ActivityNode | null = null;
-  /** @internal */
-  activityNext: ActivityNode | null = null;
-  /** @internal */
-  activityList: ActivityList<ActivityNode> | null = null;
-  /** @internal clock time of the last progress while closing */
-  closingSince = 0;
-
-  readonly #transport: Transport;
+  readonly #stream: Stream;
   readonly #handler: Handler<S>;
   readonly #host: ConnectionHost;
-  readonly #options: BufferOptions;
+  readonly #buffers: BufferOptions;
+  readonly #traffic: Traffic;
   #phase = Phase.Open;
   #reason: CloseReason | null = null;
-  #acceptsWrites = true;
+  #writable = true;
+
+  #readSize: number;
+  #buffer: Uint8Array | null = null;
+  #reading = false;
+  /** A completed read waiting to be served: bytes read, or `null` for EOF. */
+  #readResult: number | null | undefined = undefined;
+  /** Bytes the protocol has not used yet (it stopped because of congestion). */
+  #input: Uint8Array | null = null;
   #peerEnded = false;
-  #paused = false;
 
   #chunks: Uint8Array[] = [];
-  #queued = 0;
-  #writing = false;
-  #inFlightBytes = 0;
-  #flushPending = false;
+  #queuedBytes = 0;
+  #inFlight: Uint8Array | null = null;
+  #congested = false;
 
   constructor(
     id: number,
-    listenerName: string,
-    transport: Transport,
+    listener: string,
+    stream: Stream,
     handler: Handler<S>,
+    buffers: BufferOptions,
+    traffic: Traffic,
     host: ConnectionHost,
-    options: BufferOptions,
   ) {
     this.id = id;
-    this.listenerName = listenerName;
-    this.#transport = transport;
+    this.listener = listener;
+    this.#stream = stream;
+    this.remoteAddr = stream.remoteAddr;
     this.#handler = handler;
+    this.#buffers = buffers;
+    this.#traffic = traffic;
     this.#host = host;
-    this.#options = options;
+    this.#readSize = buffers.initialReadBytes;
     this.openedAt = host.now();
-    this.lastActivity = this.openedAt;
   }
 
-  /** The peer's address. */
-  get remoteAddr(): Deno.NetAddr {
-    return this.#transport.remoteAddr;
-  }
-
-  /** Bytes accepted by `write()` and not yet written to the socket. */
   get queuedBytes(): number {
-    return this.#queued;
+    return this.#queuedBytes;
   }
 
-  /** Whether the connection still accepts writes. */
-  get writable(): boolean {
-    return this.#acceptsWrites;
+  get congested(): boolean {
+    return this.#congested;
   }
 
-  /** Whether the connection is fully closed. */
-  get closed(): boolean {
-    return this.#phase === Phase.Closed;
+  get open(): boolean {
+    return this.#writable;
   }
 
-  /** Why the connection closed or is closing, once it is. */
-  get closeReason(): CloseReason | null {
+  /** The reason of the close, once one was decided. */
+  get reason(): CloseReason | null {
     return this.#reason;
   }
 
-  /**
-   * Queues bytes for writing and returns whether they were accepted. The
-   * connection keeps a reference until they are written: do not modify them
-   * afterwards (one encoded line can be written to many connections).
-   * Returns `false` once the connection is closing, or when the bytes would
-   * pass `maxQueuedBytes`, which closes it as `slow-consumer`.
-   */
   write(bytes: Uint8Array): boolean {
-    if (!this.#acceptsWrites) return false;
-    if (bytes.length === 0) return true;
-    if (this.#queued + bytes.length > this.#options.maxQueuedBytes) {
+    if (!this.#writable) return false;
+    const n = bytes.length;
+    if (n === 0) return true;
+    if (this.#queuedBytes + n > this.#buffers.maxQueuedBytes) {
       this.close("slow-consumer");
       return false;
     }
     this.#chunks.push(bytes);
-    this.#queued += bytes.length;
-    if (this.#queued > this.#options.highWatermark && !this.#paused) {
-      this.#paused = true;
-      if (this.#phase === Phase.Open) this.#transport.pauseReading();
-    }
-    if (!this.#writing && !this.#flushPending) {
-      this.#flushPending = true;
-      this.#host.flushLater(this);
-    }
+    this.#queuedBytes += n;
+    if (this.#queuedBytes > this.#buffers.highWatermark) this.#congested = true;
+    if (this.#inFlight === null) this.#host.markDirty(this);
     return true;
   }
 
-  /**
-   * Closes the connection. Graceful reasons (`server`, `idle`, `shutdown`,
-   * `eof`) call `onClosing`, flush what is queued, then close; abortive ones
-   * close at once. Calling it again only upgrades a graceful close to an
-   * abortive one; the connection reports exactly one reason.
-   */
-  close(reason: CloseReason = "server"): void {
-    if (this.#phase === Phase.Closed) return;
-    if (isAbortive(reason)) {
-      this.#finish(reason);
-      return;
-    }
-    if (this.#phase !== Phase.Open) return;
-    this.#phase = Phase.Closing;
-    this.#reason = reason;
-    this.#host.closing(this);
-    this.#call(() => this.#handler.onClosing?.(this, reason));
-    this.#acceptsWrites = false;
-    if (this.#phase !== Phase.Closing) return;
-    if (!this.#peerEnded) this.#transport.pauseReading();
-    if (!this.#writing && this.#queued === 0) this.#writesDone();
+  end(): void {
+    this.close("server");
   }
 
-  /** @internal Calls `onOpen` and starts reading. */
-  open(): void {
-    this.#transport.attach(this);
+  /** Starts the protocol (`onOpen`); the first serve flushes its greeting and arms the first read. */
+  start(): void {
+    this.#host.idle.add(this, this.openedAt);
     this.#call(() => {
       this.state = this.#handler.onOpen(this);
     });
-    if (this.#phase === Phase.Open && !this.#paused) this.#transport.resumeReading();
+    if (this.#phase !== Phase.Closed) this.#host.enqueue(this);
   }
 
-  /** @internal Calls `onIdleWarning` if the protocol has it; returns whether it did. */
-  warnIdle(): boolean {
-    if (this.#handler.onIdleWarning === undefined || this.#phase !== Phase.Open) return false;
-    this.#call(() => this.#handler.onIdleWarning?.(this));
-    return this.#phase === Phase.Open;
+  /**
+   * Decides the close. Graceful reasons call `onClose` (which may still
+   * write), then flush and linger; abortive ones close the socket now. Once
+   * a close is decided, a later graceful request changes nothing and an
+   * abortive one only cuts the flush short; the reason stays the first one.
+   */
+  close(reason: CloseReason): void {
+    if (this.#phase === Phase.Closed) return;
+    if (this.#phase !== Phase.Open) {
+      if (isAbortive(reason)) this.#finish();
+      return;
+    }
+    this.#phase = Phase.Closing;
+    this.#reason = reason;
+    this.#input = null;
+    this.#host.closing(this, reason);
+    if (isAbortive(reason)) {
+      this.#writable = false;
+      this.#call(() => this.#handler.onClose?.(this, reason));
+      this.#finish();
+      return;
+    }
+    this.#call(() => this.#handler.onClose?.(this, reason));
+    this.#writable = false;
+    if (!this.#isClosed()) this.#host.markDirty(this);
   }
 
-  /** @internal Writes everything queued in one transport write. */
+  /** The idle timeout passed: warn (the protocol's `onIdle`) and wait the grace, or close. */
+  idle(grace: TimeoutList<Connection>, now: number): void {
+    if (this.#phase !== Phase.Open) return;
+    if (this.#handler.onIdle === undefined || grace.durationMs === 0) {
+      this.close("idle");
+      return;
+    }
+    this.#call(() => this.#handler.onIdle?.(this));
+    if (this.#phase === Phase.Open) grace.add(this as Connection, now);
+  }
+
+  /** The linger time passed without progress: close the socket now. */
+  expireLinger(): void {
+    this.#finish();
+  }
+
+  /** Dispatcher callback: hands over what completed, then arms the next read. */
+  serve(): void {
+    if (this.#phase === Phase.Closed) return;
+    if (this.#congested && this.#queuedBytes <= this.#buffers.lowWatermark) {
+      this.#congested = false;
+      this.#call(() => this.#handler.onDrain?.(this));
+    }
+    if (this.#readResult !== undefined) this.#takeRead();
+    if (this.#input !== null && !this.#congested) this.#deliver();
+    if (this.#isClosed()) return;
+    if (this.#phase === Phase.Closing) this.#host.markDirty(this);
+    this.#armRead();
+  }
+
+  /** Dispatcher callback at the end of a turn: one write of everything queued, or FIN. */
   flush(): void {
-    this.#flushPending = false;
-    if (this.#writing || this.#queued === 0 || this.#phase === Phase.Closed) return;
+    if (this.#phase === Phase.Closed || this.#inFlight !== null) return;
+    if (this.#queuedBytes > 0) this.#write();
+    else if (this.#phase === Phase.Closing) this.#sendFin();
+  }
+
+  #takeRead(): void {
+    const n = this.#readResult;
+    this.#readResult = undefined;
+    if (n === undefined) return;
+    if (n === null) {
+      this.#peerEnded = true;
+      if (this.#phase === Phase.Open) this.close("eof");
+      else if (this.#phase === Phase.Lingering) this.#finish();
+      return;
+    }
+    const buffer = this.#buffer as Uint8Array;
+    if (this.#phase !== Phase.Open) return; // lingering: discard
+    const size = buffer.length;
+    let bytes: Uint8Array;
+    if (n >= size >>> 1) {
+      bytes = buffer.subarray(0, n);
+      this.#buffer = null;
+    } else {
+      bytes = buffer.slice(0, n);
+    }
+    this.#adaptReadSize(n, size);
+    this.bytesIn += n;
+    this.#traffic.bytesIn += n;
+    this.#host.idle.add(this, this.#host.now());
+    this.#input = bytes;
+    this.#deliver();
+  }
+
+  /** Offers the unused input to the protocol until it has used all or stopped for congestion. */
+  #deliver(): void {
+    while (this.#input !== null && this.#phase === Phase.Open) {
+      const input = this.#input;
+      let used: number | void = undefined;
+      try {
+        used = this.#handler.onData(this, input);
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      if (used === undefined || used >= input.length) {
+        this.#input = null;
+        return;
+      }
+      this.#input = input.subarray(Math.max(0, used));
+      if (this.#congested) return;
+      if (!(used > 0)) {
+        this.#fail(new Error("onData used no bytes of its input while the connection could write"));
+        return;
+      }
+    }
+  }
+
+  #adaptReadSize(n: number, size: number): void {
+    const { initialReadBytes, maxReadBytes } = this.#buffers;
+    let next = size;
+    if (n === size && size < maxReadBytes) next = Math.min(size * 4, maxReadBytes);
+    else if (size > initialReadBytes && n <= size >>> 4) {
+      next = Math.max(size >>> 2, initialReadBytes);
+    }
+    if (next !== size) {
+      this.#readSize = next;
+      this.#buffer = null;
+    }
+  }
+
+  #armRead(): void {
+    if (this.#reading || this.#readResult !== undefined || this.#peerEnded) return;
+    if (this.#phase === Phase.Open) {
+      if (this.#congested || this.#input !== null) return;
+    } else if (this.#phase !== Phase.Lingering) return;
+    const buffer = this.#buffer ??= new Uint8Array(this.#readSize);
+    this.#reading = true;
+    this.#stream.read(buffer).then(this.#onRead, this.#onReadError);
+  }
+
+  readonly #onRead = (n: number | null): void => {
+    this.#reading = false;
+    if (this.#phase === Phase.Closed) return;
+    this.#readResult = n;
+    this.#host.enqueue(this);
+  };
+
+  readonly #onReadError = (error: unknown): void => {
+    this.#reading = false;
+    if (this.#phase === Phase.Closed) return;
+    if (this.#phase === Phase.Open) this.close(isResetError(error) ? "reset" : "error");
+    else this.#finish();
+  };
+
+  #write(): void {
     const chunks = this.#chunks;
     let out: Uint8Array;
     if (chunks.length === 1) {
-      out = chunks[0]!;
+      out = chunks[0] as Uint8Array;
     } else {
-      out = new Uint8Array(this.#queued);
+      out = new Uint8Array(this.#queuedBytes);
       let offset = 0;
       for (const chunk of chunks) {
         out.set(chunk, offset);
@@ -219,106 +345,78 @@ export class Connection<S = unknown> implements Reapable, TransportEvents {
       }
     }
     chunks.length = 0;
-    this.#writing = true;
-    this.#inFlightBytes = out.length;
-    this.#transport.write(out);
+    this.#inFlight = out;
+    this.#stream.write(out).then(this.#onWritten, this.#onWriteError);
   }
 
-  /** @internal Ends a graceful close that took too long. */
-  expireClose(): void {
-    this.#finish(this.#reason ?? "shutdown");
-  }
-
-  /** @internal Transport event: bytes arrived. */
-  onData(bytes: Uint8Array): void {
-    if (this.#phase !== Phase.Open) {
-      this.bytesDiscarded += bytes.length;
-      return;
-    }
-    this.bytesIn += bytes.length;
-    this.#host.touched(this);
-    try {
-      this.#handler.onData(this, bytes);
-    } catch (error) {
-      this.#host.handlerFailed(this as Connection, error);
-      this.#finish("error");
-    }
-  }
-
-  /** @internal Transport event: the peer sent FIN. */
-  onEnd(): void {
-    if (this.#peerEnded) return;
-    this.#peerEnded = true;
-    if (this.#phase === Phase.Open) this.close("eof");
-    else if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "eof");
-  }
-
-  /** @internal Transport event: the write in flight finished. */
-  onWritten(error?: unknown): void {
-    this.#written(error);
-  }
-
-  /** @internal Transport event: an I/O error. */
-  onError(error: unknown): void {
+  readonly #onWritten = (n: number): void => {
+    const out = this.#inFlight as Uint8Array;
+    this.#inFlight = null;
     if (this.#phase === Phase.Closed) return;
-    if (this.#phase === Phase.Lingering) this.#finish(this.#reason ?? "reset");
-    else this.#finish(isResetError(error) ? "reset" : "error");
-  }
-
-  #written(error: unknown): void {
-    this.#writing = false;
-    if (this.#phase === Phase.Closed) return;
-    if (error !== undefined) {
-      this.onError(error);
-      return;
-    }
-    const n = this.#inFlightBytes;
     this.bytesOut += n;
-    this.#queued -= n;
-    if (this.#phase !== Phase.Open) this.closingSince = this.#host.now();
-    if (this.#queued > 0) {
-      this.flush();
-    } else if (this.#phase === Phase.Closing) {
-      this.#writesDone();
-      return;
+    this.#traffic.bytesOut += n;
+    this.#queuedBytes -= n;
+    if (n < out.length) this.#chunks.unshift(out.subarray(n));
+    if (this.#phase !== Phase.Open) this.#host.linger.add(this, this.#host.now());
+    if (this.#queuedBytes > 0 || this.#phase === Phase.Closing) this.#host.markDirty(this);
+    if (this.#congested && this.#queuedBytes <= this.#buffers.lowWatermark) {
+      this.#host.enqueue(this);
     }
-    if (this.#paused && this.#queued <= this.#options.lowWatermark) {
-      this.#paused = false;
-      this.#call(() => this.#handler.onDrain?.(this));
-      if (this.#phase === Phase.Open) this.#transport.resumeReading();
-    }
-  }
+  };
 
-  /** Everything is flushed after a graceful close: send FIN, then linger. */
-  #writesDone(): void {
+  readonly #onWriteError = (error: unknown): void => {
+    this.#inFlight = null;
+    if (this.#phase === Phase.Closed) return;
+    if (this.#phase === Phase.Open) this.close(isResetError(error) ? "reset" : "error");
+    else this.#finish();
+  };
+
+  /** Everything is flushed after a graceful close: send FIN, then linger until the peer's. */
+  #sendFin(): void {
     if (this.#peerEnded) {
-      this.#finish(this.#reason ?? "eof");
+      this.#finish();
       return;
     }
     this.#phase = Phase.Lingering;
-    this.#transport.shutdownWrite((error) => {
-      if (error !== undefined) this.#finish(this.#reason ?? "shutdown");
-      else if (this.#phase === Phase.Lingering) this.#transport.resumeReading();
-    });
+    this.#host.linger.add(this, this.#host.now());
+    this.#stream.closeWrite().catch(this.#onFinError);
+    this.#armRead();
   }
 
-  #finish(reason: CloseReason): void {
-    if (this.#phase === Phase.Closed) return;
-    this.#phase = Phase.Closed;
-    this.#reason = reason;
-    this.#acceptsWrites = false;
-    this.#chunks.length = 0;
-    this.#transport.close();
-    this.#host.closed(this as Connection, reason);
-    this.#call(() => this.#handler.onClose?.(this, reason));
+  readonly #onFinError = (): void => {
+    this.#finish();
+  };
+
+  /** A method, so that TypeScript does not narrow the phase across callbacks that change it. */
+  #isClosed(): boolean {
+    return this.#phase === Phase.Closed;
+  }
+
+  #fail(error: unknown): void {
+    this.#host.handlerFailed(this as Connection, error);
+    this.close("error");
   }
 
   #call(callback: () => void): void {
     try {
       callback();
     } catch (error) {
-      this.#host.handlerFailed(this as Connection, error);
-      this.#finish("error");
+      this.#fail(error);
     }
+  }
+
+  #finish(): void {
+    if (this.#phase === Phase.Closed) return;
+    this.#phase = Phase.Closed;
+    this.#writable = false;
+    this.#chunks.length = 0;
+    this.#input = null;
+    this.#buffer = null;
+    try {
+      this.#stream.close();
+    } catch {
+      // Already closed by Deno after an error.
+    }
+    this.#host.closed(this as Connection);
   }
 }

@@ -1,20 +1,25 @@
 /**
- * The protocol-agnostic core of echochat: a reactor over `Deno.listen`, its
- * buffered connections, the connection pool and the idle reaper.
- * Nothing here knows about echo or chat.
+ * The protocol-agnostic core of echochat: a reactor over `Deno.listen` /
+ * `Deno.Conn`, its buffered connections, the connection pool, the fair
+ * dispatcher and the timeouts. Nothing here knows about echo or chat.
  *
  * @module
  */
-export { type BufferOptions, defaultBufferOptions } from "./buffer_options.ts";
+export type { AcceptErrorKind } from "./accept_loop.ts";
+export { type BufferOptions, DEFAULT_BUFFER_OPTIONS } from "./buffer_options.ts";
 export { type Clock, monotonicClock } from "./clock.ts";
 export { type CloseReason, isAbortive } from "./close_reason.ts";
-export { Connection } from "./connection.ts";
-export type { Handler } from "./handler.ts";
-export type { Transport, TransportKind } from "./transport.ts";
+export type { Stream } from "./connection.ts";
+export type { Conn, Handler } from "./handler.ts";
 export {
-  formatAddr,
+  DEFAULT_REACTOR_OPTIONS,
+  DEFAULT_STOP_GRACE_MS,
+  type ListenerStats,
   type ListenOptions,
+  type Protocol,
   Reactor,
+  type ReactorObserver,
   type ReactorOptions,
-  type ReactorStats,
+  type StopSummary,
 } from "./reactor.ts";
+export { formatAddr } from "./address.ts";

@@ -1,466 +1,403 @@
-import { getLogger } from "@logtape/logtape";
+import { type AcceptErrorKind, AcceptLoop } from "./accept_loop.ts";
 import { type BufferOptions, resolveBufferOptions } from "./buffer_options.ts";
 import { type Clock, monotonicClock } from "./clock.ts";
-import type { CloseReason } from "./close_reason.ts";
-import { Connection, type ConnectionHost } from "./connection.ts";
-import { listenDeno } from "./deno_transport.ts";
-import type { Handler } from "./handler.ts";
-import { type IdleActions, IdleReaper } from "./idle_reaper.ts";
+import { CLOSE_REASONS, type CloseReason } from "./close_reason.ts";
+import { Connection, type ConnectionHost, type Stream, type Traffic } from "./connection.ts";
+import { DEFAULT_DISPATCH_BUDGET, Dispatcher } from "./dispatcher.ts";
+import type { Conn, Handler } from "./handler.ts";
 import { ConnectionPool } from "./pool.ts";
-import { listenNode } from "./node_transport.ts";
-import { ReadyQueue } from "./ready_queue.ts";
-import type {
-  Dispatchable,
-  ListenerEvents,
-  Transport,
-  TransportKind,
-  TransportListener,
-} from "./transport.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
-
-const log = getLogger(["echochat", "reactor"]);
+import { TimeoutList } from "./timeout_list.ts";
 
 /** Settings of a {@link Reactor}. */
 export interface ReactorOptions {
-  /** Most live connections across all listeners; 0 means no limit. @default 0 */
+  /** Most open connections across all listeners; 0 means no limit. @default 0 */
   maxConnections?: number;
-  /** Inbound silence after which a connection is reaped; 0 disables. @default 300000 */
+  /** Inbound silence after which a connection is idle; 0 disables. @default 300000 */
   idleTimeoutMs?: number;
-  /** Time between an idle warning and the close, for protocols that warn. @default 30000 */
+  /** Time from `onIdle` to the close, for protocols that warn or probe. @default 30000 */
   idleGraceMs?: number;
-  /** Period of the one heartbeat timer that reaps idle connections. @default 1000 */
-  heartbeatIntervalMs?: number;
-  /**
-   * Most completed reads the dispatcher hands to protocols per turn. Bounding
-   * it is what keeps Deno fair above ~128 busy connections
-   * (see `notes/deno-fairness.md`).
-   * @default 100
-   */
-  dispatchBudget?: number;
-  /** How long a graceful close may wait for the peer without progress. @default 5000 */
+  /** How long a graceful close waits for the peer without progress. @default 5000 */
   lingerMs?: number;
-  /**
-   * The I/O model: `node` (Deno's native `node:net` handle: fair, small idle
-   * connections) or `deno` (`Deno.listen` completion ops through the
-   * bounded dispatcher).
-   * @default "node"
-   */
-  transport?: TransportKind;
-  /** Source of monotonic milliseconds (tests inject their own). */
+  /** Period of the heartbeat that expires idle, grace and linger waits. @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** Most connections served per event-loop iteration (see `Dispatcher`). @default 100 */
+  dispatchBudget?: number;
+  /** Source of monotonic milliseconds (tests inject their own and call `tick()`). */
   clock?: Clock;
+  /** Who hears about listener events (the server's log policy). */
+  observer?: ReactorObserver;
 }
 
-/** Settings of one listener. */
+/** The defaults of {@link ReactorOptions}, defined once. */
+export const DEFAULT_REACTOR_OPTIONS = Object.freeze({
+  maxConnections: 0,
+  idleTimeoutMs: 300_000,
+  idleGraceMs: 30_000,
+  lingerMs: 5_000,
+  heartbeatIntervalMs: 1_000,
+  dispatchBudget: DEFAULT_DISPATCH_BUDGET,
+});
+
+/** How long `stop()` waits for connections to close gracefully, by default. */
+export const DEFAULT_STOP_GRACE_MS = 5_000;
+
+/**
+ * Listener events, for whoever decides what is worth logging or counting.
+ * The reactor reports; it does not log.
+ */
+export interface ReactorObserver {
+  /** `accept()` failed; `failures` counts failures in a row that backed off (0 for `peer`). */
+  acceptFailed?(listener: string, error: unknown, kind: AcceptErrorKind, failures: number): void;
+  /** Accepting works again after `failures` failures. */
+  acceptResumed?(listener: string, failures: number): void;
+  /** A connection was refused because `maxConnections` are open. */
+  refused?(listener: string, peer: Deno.Addr): void;
+  /** A protocol callback threw; its connection closes with reason `error`. */
+  handlerFailed?(conn: Conn, error: unknown): void;
+}
+
+/** A protocol and how its connections are buffered. */
+export interface Protocol<S = unknown> {
+  /** The protocol's callbacks. */
+  handler: Handler<S>;
+  /** Buffering of its connections. */
+  buffers?: Partial<BufferOptions>;
+  /** Written, best effort, to a connection refused at `maxConnections` before it is closed. */
+  refusal?: Uint8Array;
+}
+
+/** Where and what one listener serves. */
 export interface ListenOptions<S> {
-  /** Name of the protocol, used in logs and close reports (`echo`, `chat`). */
+  /** Name used in logs, counters and `Conn.listener` (`echo`, `chat-tls`). */
   name: string;
   /** Address to bind. */
   hostname: string;
   /** Port to bind; 0 lets the OS pick a free one. */
   port: number;
-  /** The protocol's callbacks. */
-  handler: Handler<S>;
-  /** Buffering of this listener's connections. */
-  buffers?: Partial<BufferOptions>;
+  /** What its connections speak. */
+  protocol: Protocol<S>;
+  /** TLS certificate chain and key (PEM): listen with `Deno.listenTls`. */
+  tls?: { cert: string; key: string };
 }
 
-/** Counters a reactor keeps for its whole life. */
-export interface ReactorStats {
-  /** Connections accepted and admitted to the pool. */
+/** Counters of one listener. */
+export interface ListenerStats extends Traffic {
+  /** Listener name. */
+  name: string;
+  /** The bound address; `null` for streams passed to `add`. */
+  addr: Deno.NetAddr | null;
+  /** Connections open now (closing ones included until their socket closes). */
+  open: number;
+  /** Connections accepted. */
   accepted: number;
-  /** Connections refused at accept time because of `maxConnections`. */
+  /** Connections refused at `maxConnections`. */
   refused: number;
   /** Closes by reason. */
   closed: Record<CloseReason, number>;
 }
 
-interface ListenerEntry {
-  readonly name: string;
-  readonly listener: TransportListener;
-  readonly handler: Handler<unknown>;
-  readonly buffers: BufferOptions;
-  /** Accept errors since the last successful accept (logged once per burst). */
-  acceptFailures: number;
+/** How a graceful stop ended. */
+export interface StopSummary {
+  /** Connections that finished their close within the grace period. */
+  graceful: number;
+  /** Connections still open when the grace period ended, closed at once. */
+  cutOff: number;
 }
 
-/** Most idle connections warned or closed in one slice of a heartbeat tick. */
-const SWEEP_SLICE = 1024;
+interface ListenerEntry {
+  readonly loop: AcceptLoop | null;
+  readonly protocol: Protocol<unknown>;
+  readonly buffers: BufferOptions;
+  readonly stats: ListenerStats;
+}
 
 /**
- * The event loop of echochat: listeners, the connection pool, a dispatcher
- * and one heartbeat timer (libevent's event base, Redis's `aeEventLoop`).
+ * The event loop of echochat: listeners, the connection pool, the fair
+ * dispatcher and one heartbeat (libevent's event base, Redis's
+ * `aeEventLoop`). The reactor's one I/O path is `Deno.listen` / `Deno.Conn`.
  *
- * The reactor turns I/O events from its transport into calls on plain
- * {@link Handler} objects, one at a time. With the `node` transport, data
- * arrives from a native readiness-based handle and goes straight to the
- * handler. With the `deno` transport, a completed read only puts its
- * connection into a FIFO, and the dispatcher serves at most `dispatchBudget`
- * of them per turn. Either way, every connection written to during a turn is
- * flushed with one write at its end (output coalescing).
+ * It turns Deno's completions into calls on plain {@link Handler} objects,
+ * one at a time: accepts admit connections (up to `maxConnections`), reads
+ * and writes go through the {@link Dispatcher}, and the heartbeat expires
+ * three fixed-duration {@link TimeoutList}s: idle, idle grace and linger.
  *
- * Lifecycle: `listen()` binds (throwing if it cannot), `run()` accepts and
- * resolves once the reactor has stopped, `stop({ graceMs })` stops accepting
- * and closes every connection gracefully within the grace period, `abort()`
- * closes everything now.
+ * Lifecycle: `listen()` binds (rejecting if it cannot) and accepts, `run()`
+ * starts the heartbeat and resolves once stopped, `stop({ graceMs })` stops
+ * accepting and closes every connection gracefully within the grace period,
+ * `abort()` closes everything now.
  */
 export class Reactor {
-  readonly #options: Required<Omit<ReactorOptions, "clock">>;
+  readonly #options: Readonly<Required<Omit<ReactorOptions, "clock" | "observer">>>;
   readonly #clock: Clock;
+  readonly #observer: ReactorObserver;
+  readonly #dispatcher: Dispatcher;
   readonly #pool = new ConnectionPool<Connection>();
-  readonly #reaper: IdleReaper<Connection>;
   readonly #listeners = new Map<string, ListenerEntry>();
-  readonly #ready = new ReadyQueue<Dispatchable>();
-  readonly #closing = new Set<Connection>();
-  #dirty: Connection[] = [];
-  #now: number;
-  #turnScheduled = false;
-  #backlogTimer: Timer | undefined;
+  readonly #idle: TimeoutList<Connection>;
+  readonly #grace: TimeoutList<Connection>;
+  readonly #linger: TimeoutList<Connection>;
+  readonly #host: ConnectionHost;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
-  #sweepTimer: Timer | undefined;
-  #graceTimer: Timer | undefined;
-  #running = false;
+  #graceTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopDeadline = Infinity;
   #stopping = false;
+  #aborting = false;
   #stopped = false;
-  #refusedInBurst = 0;
-  readonly #done: Promise<void>;
-  #resolveDone!: () => void;
-  readonly #stats: ReactorStats = {
-    accepted: 0,
-    refused: 0,
-    closed: {
-      eof: 0,
-      reset: 0,
-      error: 0,
-      idle: 0,
-      limit: 0,
-      shutdown: 0,
-      server: 0,
-      "slow-consumer": 0,
-    },
-  };
+  readonly #summary: StopSummary = { graceful: 0, cutOff: 0 };
+  readonly #done: Promise<StopSummary>;
+  #resolveDone!: (summary: StopSummary) => void;
 
   constructor(options: ReactorOptions = {}) {
-    this.#options = {
-      maxConnections: options.maxConnections ?? 0,
-      idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
-      idleGraceMs: options.idleGraceMs ?? 30_000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1000,
-      dispatchBudget: options.dispatchBudget ?? 100,
-      lingerMs: options.lingerMs ?? 5000,
-      transport: options.transport ?? "node",
-    };
-    if (!(this.#options.heartbeatIntervalMs > 0)) {
-      throw new RangeError("heartbeatIntervalMs must be positive");
+    const defined = Object.fromEntries(
+      Object.entries(options).filter(([, value]) => value !== undefined),
+    );
+    this.#options = { ...DEFAULT_REACTOR_OPTIONS, ...defined };
+    if (!(this.#options.heartbeatIntervalMs >= 1)) {
+      throw new RangeError("heartbeatIntervalMs must be at least 1");
     }
-    if (!(this.#options.dispatchBudget >= 1)) throw new RangeError("dispatchBudget must be >= 1");
     this.#clock = options.clock ?? monotonicClock;
-    this.#now = this.#clock();
-    this.#reaper = new IdleReaper({
-      timeoutMs: this.#options.idleTimeoutMs,
-      graceMs: this.#options.idleGraceMs,
-    });
+    this.#observer = options.observer ?? {};
+    this.#dispatcher = new Dispatcher(this.#options.dispatchBudget);
+    this.#idle = new TimeoutList(this.#options.idleTimeoutMs);
+    this.#grace = new TimeoutList(this.#options.idleGraceMs);
+    this.#linger = new TimeoutList(this.#options.lingerMs);
+    this.#host = {
+      enqueue: (task) => this.#dispatcher.enqueue(task),
+      markDirty: (task) => this.#dispatcher.markDirty(task),
+      now: () => this.#clock(),
+      idle: this.#idle,
+      linger: this.#linger,
+      closing: (conn, reason) => {
+        this.#linger.add(conn, this.#clock());
+        this.#entry(conn.listener).stats.closed[reason]++;
+      },
+      closed: (conn) => this.#closed(conn),
+      handlerFailed: (conn, error) => this.#observer.handlerFailed?.(conn, error),
+    };
     this.#done = new Promise((resolve) => this.#resolveDone = resolve);
   }
 
-  /** Number of live connections. */
+  /** Number of open connections. */
   get size(): number {
     return this.#pool.size;
   }
 
-  /** Lifetime counters. */
-  get stats(): Readonly<ReactorStats> {
-    return this.#stats;
+  /** Connections waiting for the dispatcher. */
+  get backlog(): number {
+    return this.#dispatcher.backlog;
   }
 
-  /** The live connection with this id, if any. */
-  get(id: number): Connection | undefined {
-    return this.#pool.get(id);
+  /** Counters of every listener (and of `add`ed streams, under their listener name). */
+  stats(): ListenerStats[] {
+    return [...this.#listeners.values()].map((entry) => ({
+      ...entry.stats,
+      closed: { ...entry.stats.closed },
+    }));
   }
 
   /**
-   * Binds a listener for one protocol and starts accepting on it. Rejects
-   * with the bind error when the address cannot be bound (Deno's `AddrInUse`
-   * or `node:net`'s `EADDRINUSE`, and so on). Resolves with the bound
-   * address, which tells the port the OS picked for port 0.
+   * Binds a listener and starts accepting on it. Throws Deno's bind error
+   * (`AddrInUse`, `PermissionDenied`, ...) when it cannot bind. Returns the
+   * bound address (which tells the port the OS picked for port 0).
    */
-  async listen<S>(options: ListenOptions<S>): Promise<Deno.NetAddr> {
-    if (this.#stopping) throw new Error("The reactor is stopping: it cannot listen any more");
-    if (this.#listeners.has(options.name)) {
-      throw new RangeError(`A listener named ${options.name} already exists`);
-    }
-    const buffers = resolveBufferOptions(options.buffers);
-    const handler = options.handler as Handler<unknown>;
-    // Accepts can only arrive once the listener is bound and its entry set.
-    const bound: { entry?: ListenerEntry } = {};
-    const events: ListenerEvents = {
-      onAccept: (transport) => {
-        if (bound.entry === undefined || this.#stopping) transport.close();
-        else this.#admit(transport, bound.entry);
-      },
-      onAcceptError: (error) => {
-        if (bound.entry !== undefined) this.#acceptFailed(bound.entry, error);
-      },
-    };
-    const listener = this.#options.transport === "node"
-      ? await listenNode(options.hostname, options.port, events)
-      : listenDeno(options.hostname, options.port, events, this.#schedule, buffers);
-    if (this.#stopping) {
-      listener.close();
-      throw new Error("The reactor stopped while binding");
-    }
-    const entry = { name: options.name, listener, handler, buffers, acceptFailures: 0 };
-    bound.entry = entry;
-    this.#listeners.set(options.name, entry);
-    return listener.addr;
+  listen<S>(options: ListenOptions<S>): Deno.NetAddr {
+    this.#checkName(options.name);
+    const { hostname, port } = options;
+    const listener = options.tls === undefined
+      ? Deno.listen({ hostname, port })
+      : Deno.listenTls({ hostname, port, ...options.tls });
+    const name = options.name;
+    const loop = new AcceptLoop(listener, {
+      accepted: (conn) => this.#admit(conn, name),
+      failed: (error, kind, failures) => this.#observer.acceptFailed?.(name, error, kind, failures),
+      resumed: (failures) => this.#observer.acceptResumed?.(name, failures),
+    });
+    this.#register(
+      name,
+      options.protocol as Protocol<unknown>,
+      listener.addr as Deno.NetAddr,
+      loop,
+    );
+    loop.run();
+    return listener.addr as Deno.NetAddr;
   }
 
-  /** Stops accepting on one listener; its live connections stay. */
+  /** Stops accepting on one listener; its open connections stay. Returns whether it existed. */
   unlisten(name: string): boolean {
     const entry = this.#listeners.get(name);
-    if (entry === undefined) return false;
-    this.#listeners.delete(name);
-    entry.listener.close();
+    if (entry?.loop == null) return false;
+    entry.loop.close();
+    this.#listeners.set(name, { ...entry, loop: null });
     return true;
   }
 
+  /**
+   * Serves an already connected stream with `protocol`, as if `name` had
+   * accepted it (libevent's `bufferevent_socket_new` on an existing socket;
+   * tests pass one end of an in-memory pair). Returns false when refused.
+   */
+  add<S>(name: string, protocol: Protocol<S>, stream: Stream): boolean {
+    if (!this.#listeners.has(name)) {
+      this.#register(name, protocol, null, null);
+    }
+    return this.#admit(stream, name);
+  }
+
   /** Starts the heartbeat; resolves when the reactor has stopped. */
-  run(): Promise<void> {
-    if (this.#running || this.#stopping) return this.#done;
-    this.#running = true;
-    this.#heartbeat = setInterval(this.#tick, this.#options.heartbeatIntervalMs);
+  run(): Promise<StopSummary> {
+    if (this.#heartbeat === undefined && !this.#stopped) {
+      this.#heartbeat = setInterval(() => this.tick(), this.#options.heartbeatIntervalMs);
+    }
     return this.#done;
   }
 
   /**
-   * Graceful stop: closes the listeners, asks every connection to close with
-   * reason `shutdown` (protocols may write a last line; queued bytes flush),
-   * and aborts whatever is still open after `graceMs`. Resolves when stopped.
+   * The heartbeat: closes or warns connections whose idle, grace or linger
+   * wait has run out. The interval timer calls it; tests that inject a
+   * clock call it after moving the clock. Costs O(k + 1) for k expiries.
    */
-  stop({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<void> {
+  tick(): void {
+    const now = this.#clock();
+    if (now >= this.#stopDeadline) {
+      this.abort();
+      return;
+    }
+    this.#idle.expire(now, (conn) => conn.idle(this.#grace, now));
+    this.#grace.expire(now, (conn) => conn.close("idle"));
+    this.#linger.expire(now, (conn) => conn.expireLinger());
+  }
+
+  /**
+   * Graceful stop: stops accepting, asks every connection to close with
+   * reason `shutdown` (protocols may write a last line; queued bytes are
+   * flushed and the peers' FINs awaited), and closes whatever is still open
+   * after `graceMs` by the clock (a timer ticks then). Resolves once every
+   * connection is closed.
+   */
+  stop({ graceMs = DEFAULT_STOP_GRACE_MS }: { graceMs?: number } = {}): Promise<StopSummary> {
     if (this.#stopping) return this.#done;
     this.#stopping = true;
     this.#closeListeners();
     for (const conn of this.#pool.snapshot()) conn.close("shutdown");
     if (this.#pool.size === 0) this.#finishStop();
-    else this.#graceTimer = setTimeout(() => this.abort(), graceMs);
+    else {
+      this.#stopDeadline = this.#clock() + graceMs;
+      this.#graceTimer = setTimeout(() => this.tick(), graceMs + 1);
+    }
     return this.#done;
   }
 
-  /** Immediate stop: every connection closes now with reason `shutdown`. */
-  abort(): Promise<void> {
+  /** Immediate stop: every open connection is closed now (reason `shutdown` if none was decided). */
+  abort(): Promise<StopSummary> {
     this.#stopping = true;
+    this.#aborting = true;
     this.#closeListeners();
-    for (const conn of this.#pool.snapshot()) conn.expireClose();
+    for (const conn of this.#pool.snapshot()) {
+      conn.close("shutdown");
+      conn.expireLinger();
+    }
     this.#finishStop();
     return this.#done;
   }
 
-  /** Queues a completed read (of the `deno` transport) for the dispatcher. */
-  readonly #schedule = (item: Dispatchable): void => {
-    this.#ready.push(item);
-    this.#scheduleTurn();
-  };
-
-  readonly #host: ConnectionHost = {
-    now: () => this.#clock(),
-    flushLater: (conn) => {
-      this.#dirty.push(conn);
-      this.#scheduleTurn();
-    },
-    touched: (conn) => {
-      if (conn.lastActivity === conn.openedAt) this.#logFirstData(conn);
-      this.#reaper.touch(conn, this.#clock());
-    },
-    closing: (conn) => {
-      this.#reaper.untrack(conn);
-      conn.closingSince = this.#clock();
-      this.#closing.add(conn);
-    },
-    closed: (conn, reason) => this.#closed(conn, reason),
-    handlerFailed: (conn, error) => {
-      log.error("Protocol {listener} failed on connection {id}: {error}", {
-        listener: conn.listenerName,
-        id: conn.id,
-        error,
-      });
-    },
-  };
-
-  #scheduleTurn(): void {
-    if (this.#turnScheduled) return;
-    this.#turnScheduled = true;
-    queueMicrotask(this.#turn);
+  #checkName(name: string): void {
+    if (this.#stopping) throw new Error("The reactor is stopping: it cannot listen any more");
+    if (this.#listeners.has(name)) throw new RangeError(`A listener named ${name} already exists`);
   }
 
-  /** One dispatcher turn: a bounded number of reads, then one flush per dirty connection. */
-  readonly #turn = (): void => {
-    this.#turnScheduled = false;
-    const ready = this.#ready;
-    for (let budget = this.#options.dispatchBudget; budget > 0; budget--) {
-      const item = ready.shift();
-      if (item === undefined) break;
-      item.dispatch();
-    }
-    const dirty = this.#dirty;
-    if (dirty.length > 0) {
-      this.#dirty = [];
-      for (const conn of dirty) conn.flush();
-    }
-    if (ready.length > 0 && this.#backlogTimer === undefined) {
-      // Normally the next completion starts the next turn; this only covers
-      // the case where none is pending.
-      this.#backlogTimer = setTimeout(() => {
-        this.#backlogTimer = undefined;
-        this.#scheduleTurn();
-      }, 0);
-    }
-  };
-
-  /** The heartbeat: reap idle connections, end graceful closes that stalled. */
-  readonly #tick = (): void => {
-    this.#now = this.#clock();
-    this.#sweep();
-    const lingerMs = this.#options.lingerMs;
-    for (const conn of this.#closing) {
-      if (this.#now - conn.closingSince >= lingerMs) conn.expireClose();
-    }
-  };
-
-  readonly #idleActions: IdleActions<Connection> = {
-    warn: (conn) => conn.warnIdle(),
-    expire: (conn) => conn.close("idle"),
-  };
-
-  #sweep(): void {
-    this.#sweepTimer = undefined;
-    const handled = this.#reaper.sweep(this.#now, this.#idleActions, SWEEP_SLICE);
-    if (handled === SWEEP_SLICE && this.#reaper.hasDue(this.#now) && !this.#stopped) {
-      // More are due: continue right after the event loop has breathed.
-      this.#sweepTimer = setTimeout(() => {
-        this.#now = this.#clock();
-        this.#sweep();
-      }, 0);
-    }
-  }
-
-  #acceptFailed(entry: ListenerEntry, error: unknown): void {
-    if (entry.acceptFailures++ > 0) return;
-    log.warn("Accepting on {listener} failed: {message}; retrying with backoff", {
-      listener: entry.name,
-      message: error instanceof Error ? error.message : String(error),
+  #register(
+    name: string,
+    protocol: Protocol<unknown>,
+    addr: Deno.NetAddr | null,
+    loop: AcceptLoop | null,
+  ): void {
+    const closed = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<
+      CloseReason,
+      number
+    >;
+    this.#listeners.set(name, {
+      loop,
+      protocol,
+      buffers: resolveBufferOptions(protocol.buffers),
+      stats: { name, addr, open: 0, accepted: 0, refused: 0, bytesIn: 0, bytesOut: 0, closed },
     });
   }
 
-  #admit(transport: Transport, entry: ListenerEntry): void {
-    const id = this.#pool.nextId();
-    if (entry.acceptFailures > 0) {
-      log.info("Accepting on {listener} again after {failures} failed attempts", {
-        listener: entry.name,
-        failures: entry.acceptFailures,
-      });
-      entry.acceptFailures = 0;
-    }
+  #entry(name: string): ListenerEntry {
+    return this.#listeners.get(name) as ListenerEntry;
+  }
+
+  #admit(stream: Stream, name: string): boolean {
+    const entry = this.#entry(name);
     const max = this.#options.maxConnections;
-    if (max > 0 && this.#pool.size >= max) {
-      this.#refuse(id, transport, entry);
-      return;
+    if (this.#stopping || (max > 0 && this.#pool.size >= max)) {
+      entry.stats.refused++;
+      if (!this.#stopping) this.#observer.refused?.(name, stream.remoteAddr);
+      refuse(stream, entry.protocol.refusal);
+      return false;
     }
-    if (this.#refusedInBurst > 0) {
-      log.info("Refused {count} connections at the limit of {max}", {
-        count: this.#refusedInBurst,
-        max,
-      });
-      this.#refusedInBurst = 0;
+    if ("setNoDelay" in stream && typeof stream.setNoDelay === "function") {
+      try {
+        stream.setNoDelay(true);
+      } catch {
+        // The peer may already be gone; the first read reports it.
+      }
     }
     const conn = new Connection(
-      id,
-      entry.name,
-      transport,
-      entry.handler,
-      this.#host,
+      this.#pool.nextId(),
+      name,
+      stream,
+      entry.protocol.handler,
       entry.buffers,
+      entry.stats,
+      this.#host,
     );
-    this.#stats.accepted++;
+    entry.stats.accepted++;
+    entry.stats.open++;
     this.#pool.add(conn);
-    this.#reaper.track(conn, conn.openedAt);
-    log.debug("Connection {id} accepted on {listener} from {peer}", {
-      id,
-      listener: entry.name,
-      peer: formatAddr(transport.remoteAddr),
-    });
-    conn.open();
+    conn.start();
+    return true;
   }
 
-  #refuse(id: number, transport: Transport, entry: ListenerEntry): void {
-    this.#stats.refused++;
-    this.#stats.closed.limit++;
-    const peer = formatAddr(transport.remoteAddr);
-    transport.close();
-    const fields = {
-      id,
-      listener: entry.name,
-      peer,
-      reason: "limit",
-      max: this.#options.maxConnections,
-    };
-    if (this.#refusedInBurst++ === 0) {
-      log.warn("Connection {id} from {peer} refused: {max} connections are open (limit)", fields);
-    } else {
-      log.debug("Connection {id} from {peer} refused: limit", fields);
-    }
-  }
-
-  #logFirstData(conn: Connection): void {
-    log.info("Connection {id} open on {listener} from {peer}", {
-      id: conn.id,
-      listener: conn.listenerName,
-      peer: formatAddr(conn.remoteAddr),
-    });
-  }
-
-  #closed(conn: Connection, reason: CloseReason): void {
+  #closed(conn: Connection): void {
     this.#pool.delete(conn.id);
-    this.#reaper.untrack(conn);
-    this.#closing.delete(conn);
-    this.#stats.closed[reason]++;
-    const fields = {
-      id: conn.id,
-      listener: conn.listenerName,
-      peer: formatAddr(conn.remoteAddr),
-      reason,
-      durationMs: Math.round(this.#clock() - conn.openedAt),
-      bytesIn: conn.bytesIn,
-      bytesOut: conn.bytesOut,
-    };
-    const message =
-      "Connection {id} closed ({reason}) after {durationMs} ms, {bytesIn} bytes in, {bytesOut} bytes out";
-    // Port scans and clients that leave without sending are normal: debug only.
-    if (conn.bytesIn === 0 && (reason === "eof" || reason === "reset")) log.debug(message, fields);
-    else log.info(message, fields);
-    if (this.#stopping && this.#pool.size === 0) this.#finishStop();
+    conn.timeoutList?.remove(conn);
+    this.#entry(conn.listener).stats.open--;
+    if (this.#stopping) {
+      if (this.#aborting) this.#summary.cutOff++;
+      else this.#summary.graceful++;
+      if (this.#pool.size === 0) this.#finishStop();
+    } else {
+      for (const entry of this.#listeners.values()) entry.loop?.retry();
+    }
   }
 
   #closeListeners(): void {
-    for (const entry of this.#listeners.values()) entry.listener.close();
-    this.#listeners.clear();
+    for (const [name, entry] of this.#listeners) {
+      entry.loop?.close();
+      this.#listeners.set(name, { ...entry, loop: null });
+    }
   }
 
   #finishStop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
     clearInterval(this.#heartbeat);
-    clearTimeout(this.#sweepTimer);
     clearTimeout(this.#graceTimer);
-    clearTimeout(this.#backlogTimer);
-    this.#resolveDone();
+    this.#dispatcher.stop();
+    this.#resolveDone({ ...this.#summary });
   }
 }
 
-/** `host:port`, with brackets around IPv6 hosts. */
-export function formatAddr(addr: Deno.Addr): string {
-  if (addr.transport !== "tcp" && addr.transport !== "udp") return addr.transport;
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+/** Writes the refusal (one attempt, not awaited) and closes the stream. */
+function refuse(stream: Stream, refusal: Uint8Array | undefined): void {
+  const close = () => {
+    try {
+      stream.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  if (refusal === undefined) close();
+  else stream.write(refusal).then(close, close);
 }

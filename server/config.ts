@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_REACTOR_OPTIONS, DEFAULT_STOP_GRACE_MS } from "../reactor/mod.ts";
+import { DEFAULT_CHAT_OPTIONS } from "./chat/chat_options.ts";
 
 /** The validated settings of one server process. */
 export interface Config {
@@ -10,11 +12,11 @@ export interface Config {
   chatPort: number | null;
   /** Text put before each echoed line, or `null` for byte-exact echo. */
   echoPrefix: string | null;
-  /** Inbound silence after which a connection is reaped, in ms; 0 disables. */
+  /** Inbound silence after which a connection is idle, in ms; 0 disables. */
   idleTimeoutMs: number;
   /** Time from an idle warning (chat) to the close, in ms. */
   idleGraceMs: number;
-  /** Period of the heartbeat that reaps idle connections, in ms. */
+  /** Period of the heartbeat that expires idle connections, in ms. */
   heartbeatIntervalMs: number;
   /** Most connections open at once; 0 means no limit. */
   maxConnections: number;
@@ -26,8 +28,6 @@ export interface Config {
   rateBurst: number;
   /** Longest a graceful stop waits for connections to flush, in ms. */
   shutdownGraceMs: number;
-  /** The reactor's I/O model. */
-  transport: "node" | "deno";
   /** Lowest level logged. */
   logLevel: LogLevelName;
   /** `text` for people, `json` for machines (one JSON object per line). */
@@ -45,17 +45,26 @@ export type Command =
 
 /**
  * A bad flag or environment value. Its message is one line meant for a
- * person: it names the flag and the accepted values. Exit code 2.
+ * person: it names the flag, the value and what is accepted. Exit code 2.
  */
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** The server's own defaults (the reactor's library default is "no limit"). */
+const DEFAULT_ECHO_PORT = 8877;
+const DEFAULT_CHAT_PORT = 8878;
+const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Longest `--echo-prefix`: it is copied before every echoed line. */
+const MAX_ECHO_PREFIX_BYTES = 256;
+/** Longest time any seconds flag accepts: one year. */
+const MAX_SECONDS = 31_536_000;
+
 type Kind =
   | { type: "port" }
-  | { type: "seconds"; allowZero: boolean }
+  | { type: "seconds"; min: number; zeroMeans?: string }
   | { type: "count"; min: number; max: number }
-  | { type: "string"; nonEmpty: boolean }
+  | { type: "text"; nonEmpty: boolean; maxBytes?: number }
   | { type: "enum"; values: readonly string[] };
 
 interface OptionSpec {
@@ -67,20 +76,22 @@ interface OptionSpec {
   readonly help: string;
 }
 
+const seconds = (ms: number) => String(ms / 1000);
+
 const SPECS: readonly OptionSpec[] = [
   {
     flag: "host",
     key: "host",
     env: "ECHOCHAT_HOST",
     default: "0.0.0.0",
-    kind: { type: "string", nonEmpty: true },
+    kind: { type: "text", nonEmpty: true },
     help: "address to listen on (0.0.0.0, 127.0.0.1, ::)",
   },
   {
     flag: "echo-port",
     key: "echoPort",
     env: "ECHOCHAT_ECHO_PORT",
-    default: "8877",
+    default: String(DEFAULT_ECHO_PORT),
     kind: { type: "port" },
     help: "echo port, 0 for any free port, off to disable",
   },
@@ -88,7 +99,7 @@ const SPECS: readonly OptionSpec[] = [
     flag: "chat-port",
     key: "chatPort",
     env: "ECHOCHAT_CHAT_PORT",
-    default: "8878",
+    default: String(DEFAULT_CHAT_PORT),
     kind: { type: "port" },
     help: "chat port, 0 for any free port, off to disable",
   },
@@ -97,38 +108,38 @@ const SPECS: readonly OptionSpec[] = [
     key: "echoPrefix",
     env: "ECHOCHAT_ECHO_PREFIX",
     default: "",
-    kind: { type: "string", nonEmpty: false },
+    kind: { type: "text", nonEmpty: false, maxBytes: MAX_ECHO_PREFIX_BYTES },
     help: 'text put before each echoed line, e.g. "server echo: "',
   },
   {
     flag: "idle-timeout",
     key: "idleTimeoutMs",
     env: "ECHOCHAT_IDLE_TIMEOUT",
-    default: "300",
-    kind: { type: "seconds", allowZero: true },
-    help: "seconds without inbound data before a connection is closed, 0 to never",
+    default: seconds(DEFAULT_REACTOR_OPTIONS.idleTimeoutMs),
+    kind: { type: "seconds", min: 0.001, zeroMeans: "never" },
+    help: "seconds without inbound data before a connection is idle, 0 for never",
   },
   {
     flag: "idle-grace",
     key: "idleGraceMs",
     env: "ECHOCHAT_IDLE_GRACE",
-    default: "30",
-    kind: { type: "seconds", allowZero: true },
-    help: "seconds between the chat idle warning and the close",
+    default: seconds(DEFAULT_REACTOR_OPTIONS.idleGraceMs),
+    kind: { type: "seconds", min: 0.001, zeroMeans: "no warning" },
+    help: "seconds from the chat idle warning to the close",
   },
   {
     flag: "heartbeat-interval",
     key: "heartbeatIntervalMs",
     env: "ECHOCHAT_HEARTBEAT_INTERVAL",
-    default: "1",
-    kind: { type: "seconds", allowZero: false },
+    default: seconds(DEFAULT_REACTOR_OPTIONS.heartbeatIntervalMs),
+    kind: { type: "seconds", min: 0.01 },
     help: "seconds between idle checks",
   },
   {
     flag: "max-connections",
     key: "maxConnections",
     env: "ECHOCHAT_MAX_CONNECTIONS",
-    default: "10000",
+    default: String(DEFAULT_MAX_CONNECTIONS),
     kind: { type: "count", min: 0, max: 1_000_000 },
     help: "most connections open at once, 0 for no limit",
   },
@@ -136,15 +147,15 @@ const SPECS: readonly OptionSpec[] = [
     flag: "max-line-bytes",
     key: "maxLineBytes",
     env: "ECHOCHAT_MAX_LINE_BYTES",
-    default: "4096",
-    kind: { type: "count", min: 64, max: 1_048_576 },
+    default: String(DEFAULT_CHAT_OPTIONS.maxLineBytes),
+    kind: { type: "count", min: 64, max: 65_536 },
     help: "longest chat line in bytes",
   },
   {
     flag: "rate-limit",
     key: "rateLimit",
     env: "ECHOCHAT_RATE_LIMIT",
-    default: "20",
+    default: String(DEFAULT_CHAT_OPTIONS.rateLimit),
     kind: { type: "count", min: 1, max: 1_000_000 },
     help: "chat lines per second one connection may send",
   },
@@ -152,25 +163,18 @@ const SPECS: readonly OptionSpec[] = [
     flag: "rate-burst",
     key: "rateBurst",
     env: "ECHOCHAT_RATE_BURST",
-    default: "40",
+    default: String(DEFAULT_CHAT_OPTIONS.rateBurst),
     kind: { type: "count", min: 1, max: 1_000_000 },
-    help: "chat lines one connection may send in a burst",
+    help: "chat lines one connection may send in a burst, at least --rate-limit " +
+      "(by default the larger of the two)",
   },
   {
     flag: "shutdown-grace",
     key: "shutdownGraceMs",
     env: "ECHOCHAT_SHUTDOWN_GRACE",
-    default: "5",
-    kind: { type: "seconds", allowZero: true },
+    default: seconds(DEFAULT_STOP_GRACE_MS),
+    kind: { type: "seconds", min: 0.001, zeroMeans: "close at once" },
     help: "seconds a graceful stop waits for clients before closing them",
-  },
-  {
-    flag: "transport",
-    key: "transport",
-    env: "ECHOCHAT_TRANSPORT",
-    default: "node",
-    kind: { type: "enum", values: ["node", "deno"] },
-    help: "I/O model: node (native node:net handle) or deno (Deno.listen ops)",
   },
   {
     flag: "log-level",
@@ -190,6 +194,11 @@ const SPECS: readonly OptionSpec[] = [
   },
 ];
 
+const BOOLEAN_FLAGS: Record<string, { short: string }> = {
+  help: { short: "h" },
+  version: { short: "V" },
+};
+
 /** Every environment variable the server reads (the compile task allows ECHOCHAT_*). */
 export const ENV_NAMES: readonly string[] = SPECS.map((spec) => spec.env);
 
@@ -202,14 +211,19 @@ export function parseCommandLine(
   args: readonly string[],
   env: (name: string) => string | undefined = () => undefined,
 ): Command {
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
-    help: { type: "boolean", short: "h" },
-    version: { type: "boolean", short: "V" },
-  };
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const [flag, { short }] of Object.entries(BOOLEAN_FLAGS)) {
+    options[flag] = { type: "boolean", short };
+  }
   for (const spec of SPECS) options[spec.flag] = { type: "string" };
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({
+      args: attachValues(args),
+      options,
+      strict: true,
+      allowPositionals: false,
+    });
   } catch (error) {
     throw new ConfigError(describeParseError(error));
   }
@@ -218,6 +232,7 @@ export function parseCommandLine(
   if (values.version === true) return { kind: "version" };
 
   const config: Record<string, unknown> = {};
+  const defaulted = new Set<keyof Config>();
   for (const spec of SPECS) {
     const flagValue = values[spec.flag];
     const envValue = env(spec.env);
@@ -227,69 +242,89 @@ export function parseCommandLine(
     else if (envValue !== undefined) {
       raw = envValue;
       source = `${spec.env} (for --${spec.flag})`;
-    }
-    config[spec.key] = convert(spec, raw, source);
+    } else defaulted.add(spec.key);
+    config[spec.key] = convert(spec.kind, raw, source);
   }
   const result = config as unknown as Config;
-  if (result.echoPort === null && result.chatPort === null) {
-    throw new ConfigError("Both --echo-port and --chat-port are off: enable at least one");
-  }
-  if (
-    result.echoPort !== null && result.echoPort !== 0 && result.echoPort === result.chatPort
-  ) {
-    throw new ConfigError(
-      `--echo-port and --chat-port are both ${result.echoPort}: give them different ports`,
-    );
-  }
-  if (result.rateBurst < result.rateLimit) result.rateBurst = result.rateLimit;
+  // The default burst is one second of lines when --rate-limit is above it.
+  if (defaulted.has("rateBurst")) result.rateBurst = Math.max(result.rateBurst, result.rateLimit);
+  checkCombinations(result);
   return { kind: "run", config: result };
 }
 
-function convert(spec: OptionSpec, raw: string, source: string): unknown {
-  const kind = spec.kind;
+/**
+ * Joins every value-taking flag with the argument after it (`--echo-port
+ * -1` becomes `--echo-port=-1`), as getopt does, so that a negative number
+ * is reported as a bad value rather than as a missing one.
+ */
+function attachValues(args: readonly string[]): string[] {
+  const valueFlags = new Set(SPECS.map((spec) => `--${spec.flag}`));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const next = args[i + 1];
+    if (valueFlags.has(arg) && next !== undefined) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+function checkCombinations(config: Config): void {
+  if (config.echoPort === null && config.chatPort === null) {
+    throw new ConfigError("Both --echo-port and --chat-port are off: enable at least one");
+  }
+  if (config.echoPort !== null && config.echoPort !== 0 && config.echoPort === config.chatPort) {
+    throw new ConfigError(
+      `--echo-port and --chat-port are both ${config.echoPort}: give them different ports`,
+    );
+  }
+  if (config.rateBurst < config.rateLimit) {
+    throw new ConfigError(
+      `Invalid value "${config.rateBurst}" for --rate-burst: expected at least --rate-limit (${config.rateLimit}), so one second of lines fits in a burst`,
+    );
+  }
+}
+
+function convert(kind: Kind, raw: string, source: string): unknown {
   const value = raw.trim();
+  const invalid = (expected: string) =>
+    new ConfigError(`Invalid value "${raw}" for ${source}: expected ${expected}`);
   switch (kind.type) {
     case "port": {
-      if (value === "off") return null;
+      if (value.toLowerCase() === "off") return null;
       if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) {
-        throw new ConfigError(
-          `Invalid value "${raw}" for ${source}: expected a port from 0 to 65535, or off`,
-        );
+        throw invalid("a port from 0 to 65535, or off");
       }
       return Number(value);
     }
     case "seconds": {
-      const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
-      if (!Number.isFinite(seconds) || (!kind.allowZero && seconds === 0) || seconds > 31_536_000) {
-        const range = kind.allowZero ? "0 or more" : "more than 0";
-        throw new ConfigError(
-          `Invalid value "${raw}" for ${source}: expected a number of seconds, ${range} (e.g. 1.5)`,
-        );
-      }
-      return Math.round(seconds * 1000);
+      const expected = (kind.zeroMeans === undefined ? "" : `0 (${kind.zeroMeans}) or `) +
+        `a number of seconds from ${kind.min} to ${MAX_SECONDS} (e.g. 1.5)`;
+      const secs = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+      if (secs === 0 && kind.zeroMeans !== undefined) return 0;
+      if (!(secs >= kind.min && secs <= MAX_SECONDS)) throw invalid(expected);
+      return Math.round(secs * 1000);
     }
     case "count": {
       const count = /^\d+$/.test(value) ? Number(value) : NaN;
       if (!(count >= kind.min && count <= kind.max)) {
-        throw new ConfigError(
-          `Invalid value "${raw}" for ${source}: expected a whole number from ${kind.min} to ${kind.max}`,
-        );
+        throw invalid(`a whole number from ${kind.min} to ${kind.max}`);
       }
       return count;
     }
-    case "string": {
-      if (kind.nonEmpty && value === "") {
-        throw new ConfigError(`Invalid value for ${source}: expected a non-empty value`);
+    case "text": {
+      if (kind.nonEmpty && value === "") throw invalid("a non-empty value");
+      if (kind.maxBytes !== undefined && new TextEncoder().encode(raw).length > kind.maxBytes) {
+        throw invalid(`at most ${kind.maxBytes} bytes of text`);
       }
       return kind.nonEmpty ? value : (raw === "" ? null : raw);
     }
     case "enum": {
-      if (!kind.values.includes(value)) {
-        throw new ConfigError(
-          `Invalid value "${raw}" for ${source}: expected one of ${kind.values.join(", ")}`,
-        );
-      }
-      return value;
+      const lower = value.toLowerCase();
+      if (!kind.values.includes(lower)) throw invalid(`one of ${kind.values.join(", ")}`);
+      return lower;
     }
   }
 }
@@ -297,12 +332,17 @@ function convert(spec: OptionSpec, raw: string, source: string): unknown {
 function describeParseError(error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
-  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && flag !== undefined) {
-    return `Unknown flag ${flag}: run with --help to see the flags`;
+  const long = /--([a-z-]+)/.exec(message)?.[0];
+  const quoted = /'(-{1,2}[^' ,]+)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && quoted !== undefined) {
+    return `Unknown flag ${quoted}: run with --help to see the flags`;
   }
-  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && flag !== undefined) {
-    return `Flag ${flag} needs a value (e.g. ${flag} VALUE): run with --help to see the flags`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && long !== undefined) {
+    const name = long.slice(2);
+    if (name in BOOLEAN_FLAGS) {
+      return `Flag ${long} takes no value: run with --help to see the flags`;
+    }
+    return `Flag ${long} needs a value (e.g. ${long} VALUE): run with --help to see the flags`;
   }
   if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
     return `Unexpected argument ${
@@ -323,15 +363,28 @@ export function helpText(name: string, version: string): string {
   ];
   const width = Math.max(...SPECS.map((spec) => spec.flag.length)) + 10;
   for (const spec of SPECS) {
-    const left = `  --${spec.flag} ${spec.kind.type === "enum" ? "X" : "N"}`.replace(
-      / N$/,
-      spec.kind.type === "string" ? " TEXT" : " N",
-    );
-    lines.push(`${left.padEnd(width)} ${spec.help}`);
+    const placeholder = spec.kind.type === "enum"
+      ? "X"
+      : spec.kind.type === "text"
+      ? "TEXT"
+      : spec.kind.type === "port"
+      ? "PORT"
+      : "N";
+    lines.push(`${`  --${spec.flag} ${placeholder}`.padEnd(width)} ${spec.help}`);
     const shown = spec.default === "" ? "none" : spec.default;
     lines.push(`${"".padEnd(width)} default ${shown}; env ${spec.env}`);
   }
   lines.push(`${"  -h, --help".padEnd(width)} show this help`);
   lines.push(`${"  -V, --version".padEnd(width)} show the version`);
   return lines.join("\n");
+}
+
+/** Every setting, for the startup log line: flag names (without --) to values. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const spec of SPECS) {
+    const value = config[spec.key];
+    out[spec.flag] = spec.kind.type === "seconds" ? (value as number) / 1000 : value;
+  }
+  return out;
 }

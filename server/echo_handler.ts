@@ -1,4 +1,4 @@
-import type { Connection, Handler } from "../reactor/mod.ts";
+import type { Conn, Handler } from "../reactor/mod.ts";
 
 /** Settings of the echo protocol. */
 export interface EchoOptions {
@@ -21,19 +21,56 @@ const LF = 0x0a;
  * The echo protocol: every byte that comes in goes back, in order and
  * unchanged, however the stream is split into reads. With a prefix, the
  * prefix is inserted at the start of every line and nothing else changes.
- * Flow control is the reactor's: a peer that does not read stops being read.
+ *
+ * Flow control is the reactor's: a peer that does not read stops being
+ * read. With a prefix the output can be many times the input (a read of
+ * empty lines), so the handler echoes line by line and stops as soon as the
+ * connection is congested; the reactor offers the rest again once the peer
+ * has read. Memory per connection stays bounded by the watermarks, and a
+ * peer that reads at full speed is never dropped.
  */
 export function createEchoHandler(options: EchoOptions = {}): Handler<EchoState> {
   const prefix = options.prefix ? new TextEncoder().encode(options.prefix) : null;
-  // Byte-exact echo keeps no state: every connection shares one object.
-  const stateless: EchoState = Object.freeze({ atLineStart: true });
+  if (prefix === null) {
+    // Byte-exact echo keeps no state: every connection shares one object.
+    const stateless: EchoState = Object.freeze({ atLineStart: true });
+    return {
+      onOpen: () => stateless,
+      onData(conn: Conn<EchoState>, bytes: Uint8Array): void {
+        conn.write(bytes);
+      },
+    };
+  }
+  // A piece of input grows at most (prefix + 1)-fold (a run of empty lines).
+  const pieceBytes = Math.max(1, Math.floor(MAX_PIECE_OUTPUT / (prefix.length + 1)));
   return {
-    onOpen: () => prefix === null ? stateless : { atLineStart: true },
-    onData(conn: Connection<EchoState>, bytes: Uint8Array): void {
-      conn.write(prefix === null ? bytes : withPrefix(conn.state, bytes, prefix));
-    },
+    onOpen: () => ({ atLineStart: true }),
+    onData: (conn: Conn<EchoState>, bytes: Uint8Array) =>
+      echoWithPrefix(conn, bytes, prefix, pieceBytes),
   };
 }
+
+/**
+ * Echoes `bytes` with `prefix` at every line start, `pieceBytes` of input at
+ * a time, until done or congested. Returns the bytes used.
+ */
+function echoWithPrefix(
+  conn: Conn<EchoState>,
+  bytes: Uint8Array,
+  prefix: Uint8Array,
+  pieceBytes: number,
+): number {
+  let used = 0;
+  while (used < bytes.length && !conn.congested) {
+    const piece = bytes.subarray(used, Math.min(bytes.length, used + pieceBytes));
+    conn.write(withPrefix(conn.state, piece, prefix));
+    used += piece.length;
+  }
+  return used;
+}
+
+/** Most output bytes one piece of the prefix echo may produce. */
+const MAX_PIECE_OUTPUT = 16384;
 
 /** Copies `bytes` with `prefix` inserted at every line start. */
 function withPrefix(state: EchoState, bytes: Uint8Array, prefix: Uint8Array): Uint8Array {

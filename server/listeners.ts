@@ -1,5 +1,4 @@
-import type { BufferOptions, Handler, Reactor } from "../reactor/mod.ts";
-import { formatAddr } from "../reactor/mod.ts";
+import { formatAddr, type Protocol, type Reactor } from "../reactor/mod.ts";
 import type { Config } from "./config.ts";
 
 /** A listener could not be bound; the message says what to do. */
@@ -7,16 +6,10 @@ export class BindError extends Error {
   override name = "BindError";
 }
 
-/** A protocol with the buffering its connections need. */
-export interface Protocol {
-  handler: Handler<unknown>;
-  buffers?: Partial<BufferOptions>;
-}
-
 /** The protocols a process can serve, by listener name. */
 export interface Protocols {
-  echo?: Protocol;
-  chat?: Protocol;
+  echo?: Protocol<unknown>;
+  chat?: Protocol<unknown>;
 }
 
 /** One bound listener. */
@@ -31,11 +24,11 @@ export interface BoundAddress {
  * {@link BindError} with a one-line message when a port is taken or not
  * allowed; listeners bound before the failure stay with the reactor.
  */
-export async function bindListeners(
+export function bindListeners(
   reactor: Reactor,
   config: Config,
   protocols: Protocols,
-): Promise<BoundAddress[]> {
+): BoundAddress[] {
   const bound: BoundAddress[] = [];
   const wanted = [
     { name: "echo", port: config.echoPort, protocol: protocols.echo },
@@ -44,13 +37,7 @@ export async function bindListeners(
   for (const { name, port, protocol } of wanted) {
     if (port === null || protocol === undefined) continue;
     try {
-      const addr = await reactor.listen({
-        name,
-        hostname: config.host,
-        port,
-        handler: protocol.handler,
-        ...(protocol.buffers ? { buffers: protocol.buffers } : {}),
-      });
+      const addr = reactor.listen({ name, hostname: config.host, port, protocol });
       bound.push({ name, address: formatAddr(addr), port: addr.port });
     } catch (error) {
       throw new BindError(describeBindError(error, name, config.host, port));

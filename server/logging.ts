@@ -3,9 +3,10 @@ import {
   dispose,
   getAnsiColorFormatter,
   getConsoleSink,
-  getJsonLinesFormatter,
   getTextFormatter,
   type LogLevel,
+  type LogRecord,
+  type TextFormatter,
 } from "@logtape/logtape";
 import type { LogLevelName } from "./config.ts";
 
@@ -24,7 +25,7 @@ export interface LoggingOptions {
  */
 export async function setupLogging(options: LoggingOptions): Promise<void> {
   const formatter = options.format === "json"
-    ? getJsonLinesFormatter({ properties: "flatten", categorySeparator: "." })
+    ? jsonLinesFormatter
     : Deno.stderr.isTerminal()
     ? getAnsiColorFormatter({ timestamp: "date-time-tz", value: "bare" })
     : getTextFormatter({ timestamp: "date-time-tz", value: "bare" });
@@ -49,4 +50,38 @@ export async function setupLogging(options: LoggingOptions): Promise<void> {
 /** Flushes and closes the sinks; call before the process exits. */
 export async function shutdownLogging(): Promise<void> {
   await dispose();
+}
+
+/**
+ * One JSON object per line: `@timestamp`, `level`, `logger`, `message` and
+ * every property as a field of its own. The message reads as a sentence:
+ * string values go in bare (`Connection 1 closed (eof)`), unlike LogTape's
+ * JSON Lines formatter, which quotes them.
+ */
+export const jsonLinesFormatter: TextFormatter = (record: LogRecord): string => {
+  return JSON.stringify({
+    "@timestamp": new Date(record.timestamp).toISOString(),
+    level: record.level.toUpperCase(),
+    logger: record.category.join("."),
+    message: renderMessage(record.message),
+    ...record.properties,
+  }, jsonValue) + "\n";
+};
+
+/** The message parts with values rendered as a person would write them. */
+export function renderMessage(parts: readonly unknown[]): string {
+  let text = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (i % 2 === 0 || typeof part === "string") text += String(part);
+    else if (part instanceof Error) text += part.message;
+    else text += JSON.stringify(part, jsonValue) ?? String(part);
+  }
+  return text;
+}
+
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Error) return value.message;
+  return value;
 }

@@ -1,24 +1,16 @@
 import { getLogger } from "@logtape/logtape";
-import type { CloseReason, Connection, Handler } from "../../reactor/mod.ts";
+import type { CloseReason, Conn, Handler } from "../../reactor/mod.ts";
 import { type Command, HELP_LINES, parseCommand } from "./commands.ts";
 import type { LineSink } from "./line_decoder.ts";
 import { NickRegistry } from "./nick_registry.ts";
 import { LOBBY, Rooms } from "./rooms.ts";
-import { Session, type SessionOptions } from "./session.ts";
+import { Session } from "./session.ts";
+import type { ChatOptions } from "./chat_options.ts";
 
 const log = getLogger(["echochat", "chat"]);
 
-/** Settings of the chat protocol. */
-export interface ChatOptions extends Partial<SessionOptions> {
-  /** Server name and version for the welcome banner. */
-  serverName: string;
-  /** Idle grace in seconds, quoted in the idle warning. */
-  idleGraceSeconds?: number;
-  /** Refused lines in a row after which a flooding client is disconnected. @default 2 * rateBurst */
-  floodDisconnectAfter?: number;
-  /** Most names one /who answer lists. @default 100 */
-  maxWhoNames?: number;
-}
+/** Most names one /who answer lists. */
+const MAX_WHO_NAMES = 100;
 
 const encoder = new TextEncoder();
 const encode = (line: string) => encoder.encode(`${line}\r\n`);
@@ -29,6 +21,17 @@ const LEAVE_REASONS: Partial<Record<CloseReason, string>> = {
   reset: "connection lost",
   error: "connection lost",
   "slow-consumer": "too slow to keep up",
+};
+
+/** Why a user left, as the close log line says it. */
+const LOG_REASONS: Record<CloseReason, string> = {
+  eof: "left",
+  reset: "connection lost",
+  error: "connection lost",
+  idle: "idle",
+  shutdown: "shutdown",
+  server: "kicked",
+  "slow-consumer": "slow consumer",
 };
 
 /**
@@ -43,20 +46,17 @@ const LEAVE_REASONS: Partial<Record<CloseReason, string>> = {
  * coalesces what each member gets during one turn into one write.
  */
 export function createChatHandler(options: ChatOptions): Handler<Session> {
-  const sessionOptions: SessionOptions = {
-    maxLineBytes: options.maxLineBytes ?? 4096,
-    rateLimit: options.rateLimit ?? 20,
-    rateBurst: options.rateBurst ?? 40,
-    now: options.now ?? (() => performance.now()),
-  };
-  const floodLimit = options.floodDisconnectAfter ?? 2 * sessionOptions.rateBurst;
-  const maxWhoNames = options.maxWhoNames ?? 100;
+  const sessionOptions = options;
+  /** Refused lines in a row after which a flooding client is disconnected. */
+  const floodLimit = 2 * options.rateBurst;
+  const maxWhoNames = MAX_WHO_NAMES;
+  let guests = 0;
   const nicks = new NickRegistry<Session>();
   const rooms = new Rooms<Session>();
   let online = 0;
 
   const tell = (session: Session, line: string) => session.conn.write(encode(line));
-  const nickOf = (session: Session) => nicks.nickOf(session) ?? `guest-${session.conn.id}`;
+  const nickOf = (session: Session) => nicks.nickOf(session) ?? session.guestNick;
   const roomOf = (session: Session) => rooms.roomOf(session) ?? LOBBY;
   const roomName = (room: string) => rooms.nameOf(room) ?? room;
 
@@ -142,8 +142,7 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
         session.quit = true;
         session.quitMessage = command.message ?? null;
         tell(session, "* Bye!");
-        session.leaving = true;
-        session.conn.close("server");
+        session.conn.end();
         return;
       case "error":
         tell(session, `! ${command.message}`);
@@ -180,9 +179,8 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
       if (session.refusedInRow >= floodLimit) {
         tell(session, "! Disconnected for flooding");
         session.kickedFor = "flooding";
-        session.leaving = true;
         log.info("Connection {id} disconnected for flooding", { id: session.conn.id });
-        session.conn.close("server");
+        session.conn.end();
       }
       return;
     }
@@ -201,10 +199,11 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
   });
 
   return {
-    onOpen(conn: Connection<Session>): Session {
+    onOpen(conn: Conn<Session>): Session {
       const session = new Session(conn, sessionOptions);
       session.sink = sinkFor(session);
-      const nick = nicks.claimDefault(session, conn.id);
+      session.guestNick = `guest-${++guests}`;
+      const nick = nicks.claimDefault(session, guests);
       rooms.join(session, LOBBY);
       online++;
       const others = online - 1;
@@ -219,31 +218,31 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
       if (others > 0) broadcast(LOBBY, `* ${nick} joined #${LOBBY}`, session);
       return session;
     },
-    onData(conn: Connection<Session>, bytes: Uint8Array): void {
+    onData(conn: Conn<Session>, bytes: Uint8Array): void {
       conn.state.decoder.push(bytes, conn.state.sink);
     },
-    onIdleWarning(conn: Connection<Session>): void {
-      const grace = options.idleGraceSeconds ?? 30;
+    onIdle(conn: Conn<Session>): void {
       tell(
         conn.state,
-        `! You have been idle a while: send anything within ${grace} s to stay connected`,
+        `! You have been idle a while: send anything within ${options.idleGraceSeconds} s to stay connected`,
       );
     },
-    onClosing(conn: Connection<Session>, reason: CloseReason): void {
+    onClose(conn: Conn<Session>, reason: CloseReason): void {
       const session = conn.state;
+      if (session === undefined) return;
       if (reason === "eof") session.decoder.end(session.sink);
       else if (reason === "idle") tell(session, "! Disconnected: idle for too long");
       else if (reason === "shutdown") tell(session, "! The server is shutting down. Goodbye!");
-      session.leaving = true;
-    },
-    onClose(conn: Connection<Session>, reason: CloseReason): void {
-      const session = conn.state;
-      if (session === undefined) return;
       session.leaving = true;
       online--;
       const nick = nickOf(session);
       const room = rooms.leave(session);
       nicks.release(session);
+      session.farewell = {
+        nick,
+        room: room ?? null,
+        why: session.quit ? "quit" : session.kickedFor ?? LOG_REASONS[reason],
+      };
       if (room === undefined || reason === "shutdown") return;
       const why = session.quitMessage ?? session.kickedFor ?? LEAVE_REASONS[reason] ?? null;
       const verb = session.quit ? "quit" : "left";

@@ -1,18 +1,10 @@
-import type { Connection } from "../../reactor/mod.ts";
+import type { Conn } from "../../reactor/mod.ts";
 import { LineDecoder, type LineSink } from "./line_decoder.ts";
 import { TokenBucket } from "./token_bucket.ts";
+import type { ChatOptions } from "./chat_options.ts";
 
 /** Settings that shape every chat session. */
-export interface SessionOptions {
-  /** Longest line in bytes. */
-  maxLineBytes: number;
-  /** Lines per second a session may send on average. */
-  rateLimit: number;
-  /** Lines a session may send in a burst. */
-  rateBurst: number;
-  /** Milliseconds clock for the rate limiter. */
-  now: () => number;
-}
+export type SessionOptions = Pick<ChatOptions, "maxLineBytes" | "rateLimit" | "rateBurst" | "now">;
 
 /**
  * One chat user: the connection plus everything the protocol remembers about
@@ -20,7 +12,7 @@ export interface SessionOptions {
  */
 export class Session {
   /** The user's connection. */
-  readonly conn: Connection<Session>;
+  readonly conn: Conn<Session>;
   /** Splits the byte stream into sanitized lines and handles telnet. */
   readonly decoder: LineDecoder;
   /** Where the decoder delivers this session's lines; set by the handler at open. */
@@ -38,7 +30,13 @@ export class Session {
   /** Why the server disconnected the user (`flooding`), shown to the room. */
   kickedFor: string | null = null;
 
-  constructor(conn: Connection<Session>, options: SessionOptions) {
+  /** The nickname it had on arrival, `guest-N`, numbered per chat. */
+  guestNick = "";
+
+  /** Who left and why, recorded when the user leaves, for the close log line. */
+  farewell: { nick: string; room: string | null; why: string } | null = null;
+
+  constructor(conn: Conn<Session>, options: SessionOptions) {
     this.conn = conn;
     this.decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
     this.bucket = new TokenBucket({
@@ -46,5 +44,10 @@ export class Session {
       burst: options.rateBurst,
       now: options.now,
     });
+  }
+
+  /** Nick, room and why for the close log line (empty until the user left). */
+  closeDetails(): Record<string, unknown> {
+    return this.farewell ?? {};
   }
 }

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { DEFAULT_REACTOR_OPTIONS, DEFAULT_STOP_GRACE_MS } from "../../reactor/mod.ts";
+import { DEFAULT_CHAT_OPTIONS } from "../../server/chat/chat_options.ts";
 import { ConfigError, helpText, parseCommandLine } from "../../server/config.ts";
 
 function run(args: string[], env: Record<string, string> = {}) {
@@ -7,16 +9,16 @@ function run(args: string[], env: Record<string, string> = {}) {
   return (command as Extract<typeof command, { kind: "run" }>).config;
 }
 
-Deno.test("config: defaults", () => {
+Deno.test("config: without flags, the settings are the owning modules' defaults", () => {
   const config = run([]);
-  assert.equal(config.host, "0.0.0.0");
-  assert.equal(config.echoPort, 8877);
-  assert.equal(config.chatPort, 8878);
+  assert.equal(config.idleTimeoutMs, DEFAULT_REACTOR_OPTIONS.idleTimeoutMs);
+  assert.equal(config.idleGraceMs, DEFAULT_REACTOR_OPTIONS.idleGraceMs);
+  assert.equal(config.heartbeatIntervalMs, DEFAULT_REACTOR_OPTIONS.heartbeatIntervalMs);
+  assert.equal(config.shutdownGraceMs, DEFAULT_STOP_GRACE_MS);
+  assert.equal(config.maxLineBytes, DEFAULT_CHAT_OPTIONS.maxLineBytes);
+  assert.equal(config.rateLimit, DEFAULT_CHAT_OPTIONS.rateLimit);
+  assert.equal(config.rateBurst, DEFAULT_CHAT_OPTIONS.rateBurst);
   assert.equal(config.echoPrefix, null);
-  assert.equal(config.idleTimeoutMs, 300_000);
-  assert.equal(config.heartbeatIntervalMs, 1000);
-  assert.equal(config.logLevel, "info");
-  assert.equal(config.logFormat, "text");
 });
 
 Deno.test("config: flags, environment, precedence, off and fractional seconds", () => {
@@ -56,6 +58,32 @@ Deno.test("config: each bad value names the flag and what is accepted", () => {
     ],
     [["--nope"], {}, "Unknown flag --nope: run with --help to see the flags"],
     [
+      ["--echo-port", "-1"],
+      {},
+      'Invalid value "-1" for --echo-port: expected a port from 0 to 65535, or off',
+    ],
+    [
+      ["--idle-timeout", "0.0001"],
+      {},
+      'Invalid value "0.0001" for --idle-timeout: expected 0 (never) or a number of seconds from 0.001 to 31536000 (e.g. 1.5)',
+    ],
+    [
+      ["--heartbeat-interval", "0.001"],
+      {},
+      'Invalid value "0.001" for --heartbeat-interval: expected a number of seconds from 0.01 to 31536000 (e.g. 1.5)',
+    ],
+    [["--version=1"], {}, "Flag --version takes no value: run with --help to see the flags"],
+    [
+      ["--rate-limit", "50", "--rate-burst", "40"],
+      {},
+      'Invalid value "40" for --rate-burst: expected at least --rate-limit (50), so one second of lines fits in a burst',
+    ],
+    [
+      ["--echo-prefix", "x".repeat(300)],
+      {},
+      `Invalid value "${"x".repeat(300)}" for --echo-prefix: expected at most 256 bytes of text`,
+    ],
+    [
       [],
       { ECHOCHAT_CHAT_PORT: "x" },
       'Invalid value "x" for ECHOCHAT_CHAT_PORT (for --chat-port): expected a port from 0 to 65535, or off',
@@ -73,6 +101,11 @@ Deno.test("config: each bad value names the flag and what is accepted", () => {
       return true;
     });
   }
+});
+
+Deno.test("config: without --rate-burst, a higher --rate-limit is also the burst", () => {
+  assert.equal(run(["--rate-limit", "500"]).rateBurst, 500);
+  assert.equal(run(["--rate-limit", "5"]).rateBurst, DEFAULT_CHAT_OPTIONS.rateBurst);
 });
 
 Deno.test("config: --help and --version win over everything else", () => {

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
-import type { Connection } from "../../reactor/mod.ts";
+import type { Conn } from "../../reactor/mod.ts";
 import { createEchoHandler, type EchoState } from "../../server/echo_handler.ts";
 
 /** Feeds chunks to the echo handler through a stand-in connection that records writes. */
 function echo(chunks: string[], prefix: string | null): string {
   const handler = createEchoHandler({ prefix });
   const written: Uint8Array[] = [];
-  const conn = { write: (bytes: Uint8Array) => written.push(bytes) > 0 } as unknown as Connection<
-    EchoState
-  >;
+  const conn = {
+    congested: false,
+    write: (bytes: Uint8Array) => written.push(bytes) > 0,
+  } as unknown as Conn<EchoState>;
   conn.state = handler.onOpen(conn);
   const encoder = new TextEncoder();
   for (const chunk of chunks) {
@@ -29,4 +30,23 @@ Deno.test("echo handler: the prefix starts every line, whatever the read boundar
     assert.equal(echo([text.slice(0, split), text.slice(split)].filter(Boolean), "> "), want);
   }
   assert.equal(echo(["a\n", "b\n"], "> "), "> a\n> b\n");
+});
+
+Deno.test("echo handler: with a prefix, it stops when the connection is congested and says how much it used", () => {
+  const handler = createEchoHandler({ prefix: "x".repeat(100) });
+  let queued = 0;
+  const conn = {
+    get congested() {
+      return queued > 65536;
+    },
+    write: (bytes: Uint8Array) => {
+      queued += bytes.length;
+      return true;
+    },
+  } as unknown as Conn<EchoState>;
+  conn.state = handler.onOpen(conn);
+  const empties = new Uint8Array(65536).fill(0x0a);
+  const used = handler.onData(conn, empties) as number;
+  assert.ok(used > 0 && used < empties.length, `used ${used} of ${empties.length}`);
+  assert.ok(queued <= 65536 + 16384, `queued ${queued} bytes in one go`);
 });

@@ -1,0 +1,32 @@
+import type { Protocol } from "../../reactor/mod.ts";
+import type { CloseDetails } from "../connection_log.ts";
+import { createChatHandler } from "./chat_handler.ts";
+import type { ChatOptions } from "./chat_options.ts";
+import type { Session } from "./session.ts";
+
+/** The chat protocol with its buffering, its "server full" line and its close-log details. */
+export interface ChatProtocol extends Protocol<Session> {
+  /** Nick, room and why, for the connection log's close line. */
+  closeDetails: CloseDetails<Session>;
+}
+
+/**
+ * Chat output is driven by other people's messages, not by the reader's own
+ * input, so pausing its reads does not slow it down: past 64 KiB queued it
+ * is behind, and at 256 KiB it is disconnected as a slow consumer.
+ */
+const CHAT_BUFFERS = { highWatermark: 64 * 1024, maxQueuedBytes: 256 * 1024 };
+
+/** What a chat client refused at `--max-connections` reads before the close. */
+const SERVER_FULL = new TextEncoder().encode("! The server is full: please try again later\r\n");
+
+/** Assembles the chat protocol for a listener. */
+export function createChatProtocol(options: ChatOptions): ChatProtocol {
+  const handler = createChatHandler(options);
+  return {
+    handler,
+    buffers: CHAT_BUFFERS,
+    refusal: SERVER_FULL,
+    closeDetails: (conn) => conn.state?.closeDetails() ?? {},
+  };
+}
