@@ -22,6 +22,7 @@ import { withConnectionLog } from "./server/connection_log.ts";
 import { listenerLog } from "./server/listener_log.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError, bindListeners } from "./server/listeners.ts";
+import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
@@ -75,7 +76,7 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await reactor.abort();
-    if (config.logFormat === "json") log.error("{message}", { message: error.message });
+    if (config.logFormat === "json") log.error("{error}", { error: error.message });
     else console.error(`${NAME}: ${error.message}`);
     await shutdownLogging();
     return 1;
@@ -101,10 +102,11 @@ async function main(args: string[]): Promise<number> {
     }),
     { accepted: 0, refused: 0 },
   );
-  log.info(
-    "Stopped after {accepted} connections ({refused} refused); {cutOff} were cut off at the grace",
-    { ...totals, ...summary },
-  );
+  log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
+    ...totals,
+    ...summary,
+    connections: plural(totals.accepted, "connection"),
+  });
   await shutdownLogging();
   return 0;
 }

@@ -14,24 +14,31 @@ export function listenerLog(maxConnections: number, now?: () => number): Reactor
   const bursts = new LogBursts(now === undefined ? {} : { now });
   return {
     acceptFailed(listener, error, kind, failures) {
-      const message = error instanceof Error ? error.message : String(error);
+      const cause = error instanceof Error ? error.message : String(error);
       if (kind === "peer") {
-        log.debug("A connection to {listener} was gone before it was accepted: {message}", {
+        log.debug("A connection to {listener} was gone before it was accepted: {cause}", {
           listener,
-          message,
+          cause,
         });
-      } else if (failures === 1) {
-        log.warn("Accepting on {listener} failed: {message}; retrying", { listener, message });
+        return;
+      }
+      const count = bursts.note(`accept:${listener}`);
+      if (count === null) {
+        log.debug("Accepting on {listener} failed again: {cause}", { listener, cause, failures });
       } else {
-        log.debug("Accepting on {listener} failed again: {message}", { listener, message });
+        log.warn("Accepting on {listener} failed ({attempts}): {cause}; retrying with backoff", {
+          listener,
+          cause,
+          count,
+          attempts: plural(count, "time"),
+        });
       }
     },
     acceptResumed(listener, failures) {
-      log.info("Accepting on {listener} again after {attempts}", {
-        listener,
-        failures,
-        attempts: plural(failures, "failed attempt"),
-      });
+      const fields = { listener, failures, attempts: plural(failures, "failed attempt") };
+      const message = "Accepting on {listener} again after {attempts}";
+      if (bursts.note(`resumed:${listener}`) === null) log.debug(message, fields);
+      else log.info(message, fields);
     },
     refused(listener, peer) {
       const count = bursts.note(`limit:${listener}`);

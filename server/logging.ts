@@ -60,11 +60,11 @@ export async function shutdownLogging(): Promise<void> {
  */
 export const jsonLinesFormatter: TextFormatter = (record: LogRecord): string => {
   return JSON.stringify({
+    ...record.properties,
     "@timestamp": new Date(record.timestamp).toISOString(),
     level: record.level.toUpperCase(),
     logger: record.category.join("."),
     message: renderMessage(record.message),
-    ...record.properties,
   }, jsonValue) + "\n";
 };
 

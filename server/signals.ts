@@ -1,5 +1,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { Reactor } from "../reactor/mod.ts";
+import { plural } from "./plural.ts";
 
 const log = getLogger(["echochat", "main"]);
 
@@ -8,7 +9,7 @@ const log = getLogger(["echochat", "main"]);
  * reaches both `deno task` and echochat, and `deno task` forwards it, so
  * echochat sees two SIGINTs a few milliseconds apart.
  */
-export const SIGNAL_ECHO_MS = 500;
+export const SIGNAL_ECHO_MS = 1000;
 
 /**
  * SIGINT and SIGTERM stop gracefully within `graceMs`; a second signal, at
@@ -25,10 +26,11 @@ export function handleSignals(
     const at = now();
     if (firstAt === null) {
       firstAt = at;
-      log.info("{signal}: stopping, waiting up to {graceSeconds} s for {open} connections", {
+      log.info("{signal}: stopping, waiting up to {graceSeconds} s for {connections}", {
         signal,
         graceSeconds: graceMs / 1000,
         open: reactor.size,
+        connections: plural(reactor.size, "connection"),
       });
       reactor.stop({ graceMs });
     } else if (at - firstAt < SIGNAL_ECHO_MS) {
@@ -37,7 +39,11 @@ export function handleSignals(
         echoMs: SIGNAL_ECHO_MS,
       });
     } else {
-      log.warn("{signal} again: closing {open} connections now", { signal, open: reactor.size });
+      log.warn("{signal} again: closing {connections} now", {
+        signal,
+        open: reactor.size,
+        connections: plural(reactor.size, "connection"),
+      });
       reactor.abort();
     }
   };

@@ -37,6 +37,12 @@ export interface ServerProcess {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** How {@link startServer} starts the program. */
+export interface StartOptions {
+  /** A command the program runs under, e.g. `["prlimit", "--nofile=64:64", "--"]`. */
+  wrapper?: string[];
+}
+
 /** Runs `main.ts` with `args` and whatever it prints; for exit-code tests. */
 export async function runProgram(
   args: string[],
@@ -64,9 +70,13 @@ export async function runProgram(
 export async function startServer(
   args: string[] = [],
   env: Record<string, string> = {},
+  options: StartOptions = {},
 ): Promise<ServerProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
+  const wrapper = options.wrapper ?? [];
+  const child = new Deno.Command(wrapper[0] ?? Deno.execPath(), {
     args: [
+      ...wrapper.slice(1),
+      ...(wrapper.length > 0 ? [Deno.execPath()] : []),
       "run",
       ...COMPILE_PERMISSIONS,
       MAIN,

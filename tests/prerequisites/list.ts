@@ -21,4 +21,5 @@ export const PREREQUISITES: readonly Prerequisite[] = [
   { commands: ["redis-server"], debianPackage: "redis-server" },
   { commands: ["chromium"], debianPackage: "chromium" },
   { commands: ["prlimit", "taskset"], debianPackage: "util-linux" },
+  { commands: ["python3"], debianPackage: "python3-minimal" },
 ];

@@ -23,6 +23,7 @@ Deno.test("prerequisites plan: missing commands map to their packages, deduplica
     "chromium",
     "prlimit",
     "taskset",
+    "python3",
   ]);
   assert.deepEqual(missing.packages, [
     "netcat-openbsd",
@@ -33,10 +34,11 @@ Deno.test("prerequisites plan: missing commands map to their packages, deduplica
     "redis-server",
     "chromium",
     "util-linux",
+    "python3-minimal",
   ]);
   const one = findMissing(
     PREREQUISITES,
-    only("nc", "script", "ncat", "openssl", "redis-server", "chromium", "prlimit"),
+    only("nc", "script", "ncat", "openssl", "redis-server", "chromium", "prlimit", "python3"),
   );
   assert.deepEqual(one, { commands: ["telnet", "taskset"], packages: ["telnet", "util-linux"] });
 });
