@@ -11,15 +11,13 @@ export { type Clock, monotonicClock } from "./clock.ts";
 export { type CloseReason, isAbortive } from "./close_reason.ts";
 export type { Stream } from "./connection.ts";
 export type { Conn, Handler } from "./handler.ts";
+export type { ListenerStats, ListenOptions, Protocol } from "./listener_registry.ts";
+export { Reactor } from "./reactor.ts";
 export {
   DEFAULT_REACTOR_OPTIONS,
   DEFAULT_STOP_GRACE_MS,
-  type ListenerStats,
-  type ListenOptions,
-  type Protocol,
-  Reactor,
   type ReactorObserver,
   type ReactorOptions,
   type StopSummary,
-} from "./reactor.ts";
+} from "./reactor_options.ts";
 export { formatAddr } from "./address.ts";

@@ -1,115 +1,22 @@
-import { type AcceptErrorKind, AcceptLoop } from "./accept_loop.ts";
-import { type BufferOptions, resolveBufferOptions } from "./buffer_options.ts";
+import { AcceptLoop } from "./accept_loop.ts";
 import { type Clock, monotonicClock } from "./clock.ts";
-import { CLOSE_REASONS, type CloseReason } from "./close_reason.ts";
-import { Connection, type ConnectionHost, type Stream, type Traffic } from "./connection.ts";
-import { DEFAULT_DISPATCH_BUDGET, Dispatcher } from "./dispatcher.ts";
-import type { Conn, Handler } from "./handler.ts";
+import { Connection, type ConnectionHost, type Stream } from "./connection.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import {
+  ListenerRegistry,
+  type ListenerStats,
+  type ListenOptions,
+  type Protocol,
+} from "./listener_registry.ts";
 import { ConnectionPool } from "./pool.ts";
+import {
+  DEFAULT_REACTOR_OPTIONS,
+  DEFAULT_STOP_GRACE_MS,
+  type ReactorObserver,
+  type ReactorOptions,
+  type StopSummary,
+} from "./reactor_options.ts";
 import { TimeoutList } from "./timeout_list.ts";
-
-/** Settings of a {@link Reactor}. */
-export interface ReactorOptions {
-  /** Most open connections across all listeners; 0 means no limit. @default 0 */
-  maxConnections?: number;
-  /** Inbound silence after which a connection is idle; 0 disables. @default 300000 */
-  idleTimeoutMs?: number;
-  /** Time from `onIdle` to the close, for protocols that warn or probe. @default 30000 */
-  idleGraceMs?: number;
-  /** How long a graceful close waits for the peer without progress. @default 5000 */
-  lingerMs?: number;
-  /** Period of the heartbeat that expires idle, grace and linger waits. @default 1000 */
-  heartbeatIntervalMs?: number;
-  /** Most connections served per event-loop iteration (see `Dispatcher`). @default 100 */
-  dispatchBudget?: number;
-  /** Source of monotonic milliseconds (tests inject their own and call `tick()`). */
-  clock?: Clock;
-  /** Who hears about listener events (the server's log policy). */
-  observer?: ReactorObserver;
-}
-
-/** The defaults of {@link ReactorOptions}, defined once. */
-export const DEFAULT_REACTOR_OPTIONS = Object.freeze({
-  maxConnections: 0,
-  idleTimeoutMs: 300_000,
-  idleGraceMs: 30_000,
-  lingerMs: 5_000,
-  heartbeatIntervalMs: 1_000,
-  dispatchBudget: DEFAULT_DISPATCH_BUDGET,
-});
-
-/** How long `stop()` waits for connections to close gracefully, by default. */
-export const DEFAULT_STOP_GRACE_MS = 5_000;
-
-/**
- * Listener events, for whoever decides what is worth logging or counting.
- * The reactor reports; it does not log.
- */
-export interface ReactorObserver {
-  /** `accept()` failed; `failures` counts failures in a row that backed off (0 for `peer`). */
-  acceptFailed?(listener: string, error: unknown, kind: AcceptErrorKind, failures: number): void;
-  /** Accepting works again after `failures` failures. */
-  acceptResumed?(listener: string, failures: number): void;
-  /** A connection was refused because `maxConnections` are open. */
-  refused?(listener: string, peer: Deno.Addr): void;
-  /** A protocol callback threw; its connection closes with reason `error`. */
-  handlerFailed?(conn: Conn, error: unknown): void;
-}
-
-/** A protocol and how its connections are buffered. */
-export interface Protocol<S = unknown> {
-  /** The protocol's callbacks. */
-  handler: Handler<S>;
-  /** Buffering of its connections. */
-  buffers?: Partial<BufferOptions>;
-  /** Written, best effort, to a connection refused at `maxConnections` before it is closed. */
-  refusal?: Uint8Array;
-}
-
-/** Where and what one listener serves. */
-export interface ListenOptions<S> {
-  /** Name used in logs, counters and `Conn.listener` (`echo`, `chat-tls`). */
-  name: string;
-  /** Address to bind. */
-  hostname: string;
-  /** Port to bind; 0 lets the OS pick a free one. */
-  port: number;
-  /** What its connections speak. */
-  protocol: Protocol<S>;
-  /** TLS certificate chain and key (PEM): listen with `Deno.listenTls`. */
-  tls?: { cert: string; key: string };
-}
-
-/** Counters of one listener. */
-export interface ListenerStats extends Traffic {
-  /** Listener name. */
-  name: string;
-  /** The bound address; `null` for streams passed to `add`. */
-  addr: Deno.NetAddr | null;
-  /** Connections open now (closing ones included until their socket closes). */
-  open: number;
-  /** Connections accepted. */
-  accepted: number;
-  /** Connections refused at `maxConnections`. */
-  refused: number;
-  /** Closes by reason. */
-  closed: Record<CloseReason, number>;
-}
-
-/** How a graceful stop ended. */
-export interface StopSummary {
-  /** Connections that finished their close within the grace period. */
-  graceful: number;
-  /** Connections still open when the grace period ended, closed at once. */
-  cutOff: number;
-}
-
-interface ListenerEntry {
-  readonly loop: AcceptLoop | null;
-  readonly protocol: Protocol<unknown>;
-  readonly buffers: BufferOptions;
-  readonly stats: ListenerStats;
-}
 
 /**
  * The event loop of echochat: listeners, the connection pool, the fair
@@ -132,7 +39,7 @@ export class Reactor {
   readonly #observer: ReactorObserver;
   readonly #dispatcher: Dispatcher;
   readonly #pool = new ConnectionPool<Connection>();
-  readonly #listeners = new Map<string, ListenerEntry>();
+  readonly #listeners = new ListenerRegistry();
   readonly #idle: TimeoutList<Connection>;
   readonly #grace: TimeoutList<Connection>;
   readonly #linger: TimeoutList<Connection>;
@@ -169,7 +76,7 @@ export class Reactor {
       linger: this.#linger,
       closing: (conn, reason) => {
         this.#linger.add(conn, this.#clock());
-        this.#entry(conn.listener).stats.closed[reason]++;
+        this.#listeners.get(conn.listener).stats.closed[reason]++;
       },
       closed: (conn) => this.#closed(conn),
       handlerFailed: (conn, error) => this.#observer.handlerFailed?.(conn, error),
@@ -189,10 +96,7 @@ export class Reactor {
 
   /** Counters of every listener (and of `add`ed streams, under their listener name). */
   stats(): ListenerStats[] {
-    return [...this.#listeners.values()].map((entry) => ({
-      ...entry.stats,
-      closed: { ...entry.stats.closed },
-    }));
+    return this.#listeners.stats();
   }
 
   /**
@@ -201,7 +105,10 @@ export class Reactor {
    * bound address (which tells the port the OS picked for port 0).
    */
   listen<S>(options: ListenOptions<S>): Deno.NetAddr {
-    this.#checkName(options.name);
+    if (this.#stopping) throw new Error("The reactor is stopping: it cannot listen any more");
+    if (this.#listeners.has(options.name)) {
+      throw new RangeError(`A listener named ${options.name} already exists`);
+    }
     const { hostname, port } = options;
     const listener = options.tls === undefined
       ? Deno.listen({ hostname, port })
@@ -212,7 +119,7 @@ export class Reactor {
       failed: (error, kind, failures) => this.#observer.acceptFailed?.(name, error, kind, failures),
       resumed: (failures) => this.#observer.acceptResumed?.(name, failures),
     });
-    this.#register(
+    this.#listeners.add(
       name,
       options.protocol as Protocol<unknown>,
       listener.addr as Deno.NetAddr,
@@ -224,11 +131,7 @@ export class Reactor {
 
   /** Stops accepting on one listener; its open connections stay. Returns whether it existed. */
   unlisten(name: string): boolean {
-    const entry = this.#listeners.get(name);
-    if (entry?.loop == null) return false;
-    entry.loop.close();
-    this.#listeners.set(name, { ...entry, loop: null });
-    return true;
+    return this.#listeners.close(name);
   }
 
   /**
@@ -238,7 +141,7 @@ export class Reactor {
    */
   add<S>(name: string, protocol: Protocol<S>, stream: Stream): boolean {
     if (!this.#listeners.has(name)) {
-      this.#register(name, protocol, null, null);
+      this.#listeners.add(name, protocol as Protocol<unknown>, null, null);
     }
     return this.#admit(stream, name);
   }
@@ -277,7 +180,7 @@ export class Reactor {
   stop({ graceMs = DEFAULT_STOP_GRACE_MS }: { graceMs?: number } = {}): Promise<StopSummary> {
     if (this.#stopping) return this.#done;
     this.#stopping = true;
-    this.#closeListeners();
+    this.#listeners.closeAll();
     for (const conn of this.#pool.snapshot()) conn.close("shutdown");
     if (this.#pool.size === 0) this.#finishStop();
     else {
@@ -291,7 +194,7 @@ export class Reactor {
   abort(): Promise<StopSummary> {
     this.#stopping = true;
     this.#aborting = true;
-    this.#closeListeners();
+    this.#listeners.closeAll();
     for (const conn of this.#pool.snapshot()) {
       conn.close("shutdown");
       conn.expireLinger();
@@ -300,35 +203,8 @@ export class Reactor {
     return this.#done;
   }
 
-  #checkName(name: string): void {
-    if (this.#stopping) throw new Error("The reactor is stopping: it cannot listen any more");
-    if (this.#listeners.has(name)) throw new RangeError(`A listener named ${name} already exists`);
-  }
-
-  #register(
-    name: string,
-    protocol: Protocol<unknown>,
-    addr: Deno.NetAddr | null,
-    loop: AcceptLoop | null,
-  ): void {
-    const closed = Object.fromEntries(CLOSE_REASONS.map((r) => [r, 0])) as Record<
-      CloseReason,
-      number
-    >;
-    this.#listeners.set(name, {
-      loop,
-      protocol,
-      buffers: resolveBufferOptions(protocol.buffers),
-      stats: { name, addr, open: 0, accepted: 0, refused: 0, bytesIn: 0, bytesOut: 0, closed },
-    });
-  }
-
-  #entry(name: string): ListenerEntry {
-    return this.#listeners.get(name) as ListenerEntry;
-  }
-
   #admit(stream: Stream, name: string): boolean {
-    const entry = this.#entry(name);
+    const entry = this.#listeners.get(name);
     const max = this.#options.maxConnections;
     if (this.#stopping || (max > 0 && this.#pool.size >= max)) {
       entry.stats.refused++;
@@ -362,20 +238,13 @@ export class Reactor {
   #closed(conn: Connection): void {
     this.#pool.delete(conn.id);
     conn.timeoutList?.remove(conn);
-    this.#entry(conn.listener).stats.open--;
+    this.#listeners.get(conn.listener).stats.open--;
     if (this.#stopping) {
       if (this.#aborting) this.#summary.cutOff++;
       else this.#summary.graceful++;
       if (this.#pool.size === 0) this.#finishStop();
     } else {
-      for (const entry of this.#listeners.values()) entry.loop?.retry();
-    }
-  }
-
-  #closeListeners(): void {
-    for (const [name, entry] of this.#listeners) {
-      entry.loop?.close();
-      this.#listeners.set(name, { ...entry, loop: null });
+      this.#listeners.retryAll();
     }
   }
 

@@ -1,0 +1,60 @@
+import type { AcceptErrorKind } from "./accept_loop.ts";
+import type { Clock } from "./clock.ts";
+import { DEFAULT_DISPATCH_BUDGET } from "./dispatcher.ts";
+import type { Conn } from "./handler.ts";
+
+/** Settings of a {@link Reactor}. */
+export interface ReactorOptions {
+  /** Most open connections across all listeners; 0 means no limit. @default 0 */
+  maxConnections?: number;
+  /** Inbound silence after which a connection is idle; 0 disables. @default 300000 */
+  idleTimeoutMs?: number;
+  /** Time from `onIdle` to the close, for protocols that warn or probe. @default 30000 */
+  idleGraceMs?: number;
+  /** How long a graceful close waits for the peer without progress. @default 5000 */
+  lingerMs?: number;
+  /** Period of the heartbeat that expires idle, grace and linger waits. @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** Most connections served per event-loop iteration (see `Dispatcher`). @default 100 */
+  dispatchBudget?: number;
+  /** Source of monotonic milliseconds (tests inject their own and call `tick()`). */
+  clock?: Clock;
+  /** Who hears about listener events (the server's log policy). */
+  observer?: ReactorObserver;
+}
+
+/** The defaults of {@link ReactorOptions}, defined once. */
+export const DEFAULT_REACTOR_OPTIONS = Object.freeze({
+  maxConnections: 0,
+  idleTimeoutMs: 300_000,
+  idleGraceMs: 30_000,
+  lingerMs: 5_000,
+  heartbeatIntervalMs: 1_000,
+  dispatchBudget: DEFAULT_DISPATCH_BUDGET,
+});
+
+/** How long `stop()` waits for connections to close gracefully, by default. */
+export const DEFAULT_STOP_GRACE_MS = 5_000;
+
+/**
+ * Listener events, for whoever decides what is worth logging or counting.
+ * The reactor reports; it does not log.
+ */
+export interface ReactorObserver {
+  /** `accept()` failed; `failures` counts failures in a row that backed off (0 for `peer`). */
+  acceptFailed?(listener: string, error: unknown, kind: AcceptErrorKind, failures: number): void;
+  /** Accepting works again after `failures` failures. */
+  acceptResumed?(listener: string, failures: number): void;
+  /** A connection was refused because `maxConnections` are open. */
+  refused?(listener: string, peer: Deno.Addr): void;
+  /** A protocol callback threw; its connection closes with reason `error`. */
+  handlerFailed?(conn: Conn, error: unknown): void;
+}
+
+/** How a graceful stop ended. */
+export interface StopSummary {
+  /** Connections that finished their close within the grace period. */
+  graceful: number;
+  /** Connections still open when the grace period ended, closed at once. */
+  cutOff: number;
+}
