@@ -204,6 +204,8 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
     onOpen(conn: Connection<Session>): Session {
       const session = new Session(conn, sessionOptions);
       session.sink = sinkFor(session);
+      // Telnet: ask for 8-bit input first, so the very first typed line is clean.
+      conn.write(session.decoder.telnet.open());
       const nick = nicks.claimDefault(session, conn.id);
       rooms.join(session, LOBBY);
       online++;

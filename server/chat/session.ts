@@ -10,7 +10,7 @@ export interface SessionOptions {
   rateLimit: number;
   /** Lines a session may send in a burst. */
   rateBurst: number;
-  /** Milliseconds clock for the rate limiter. */
+  /** Milliseconds clock for the rate limiter and the telnet AYT limit. */
   now: () => number;
 }
 
@@ -40,7 +40,7 @@ export class Session {
 
   constructor(conn: Connection<Session>, options: SessionOptions) {
     this.conn = conn;
-    this.decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
+    this.decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes, now: options.now });
     this.bucket = new TokenBucket({
       ratePerSecond: options.rateLimit,
       burst: options.rateBurst,
