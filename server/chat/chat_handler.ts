@@ -202,6 +202,8 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
     onOpen(conn: Conn<Session>): Session {
       const session = new Session(conn, sessionOptions);
       session.sink = sinkFor(session);
+      // Telnet: ask for 8-bit input first, so the very first typed line is clean.
+      conn.write(session.decoder.telnet.open());
       session.guestNick = `guest-${++guests}`;
       const nick = nicks.claimDefault(session, guests);
       rooms.join(session, LOBBY);

@@ -8,28 +8,45 @@
  *
  * Layers, in order:
  * 1. telnet (RFC 854/855): IAC commands are removed from the data stream,
- *    option requests are refused, editing commands (EC, EL) are applied;
+ *    option requests go to a {@link TelnetNegotiator}, editing commands
+ *    (EC, EL) are applied;
  * 2. framing: LF, CR LF, CR NUL and a bare CR each end a line;
  * 3. text: the line's bytes are decoded as UTF-8 (invalid -> U+FFFD) and
  *    passed through {@link sanitizeText}; empty results are dropped.
  *
  * @module
  */
+import { sanitizeText } from "./sanitize_text.ts";
+import { AO, AYT, BRK, EC, EL, IAC, IP, SB, SE, WILL } from "./telnet_codes.ts";
+import {
+  type NegotiationSink,
+  TelnetNegotiator,
+  type TelnetNegotiatorOptions,
+} from "./telnet_negotiator.ts";
 
-/** Receives what the decoder produces; called synchronously from `push`/`end`. */
-export interface LineSink {
+export { sanitizeText };
+
+/**
+ * Receives what the decoder produces; called synchronously from `push`/`end`.
+ * Negotiation replies and probe answers arrive through the
+ * {@link NegotiationSink} part.
+ */
+export interface LineSink extends NegotiationSink {
   /** A complete, sanitized, non-empty line of text. */
   onLine(text: string): void;
   /** A line longer than maxLineBytes was discarded (called once per such line, when its end arrives or at end()). */
   onOversize(limitBytes: number): void;
-  /** Bytes the server must send back to the client (telnet negotiation replies). */
-  onTelnetReply(bytes: Uint8Array): void;
-  /** The user pressed Ctrl-C in telnet (IAC IP) or sent IAC AYT etc.; optional reaction. */
+  /**
+   * The user pressed Ctrl-C in telnet (IAC IP), Ctrl-O (AO), Ctrl-\ (BRK)
+   * or sent IAC AYT; optional reaction. `are-you-there` is reported at most
+   * once per `aytIntervalMs` (others in between are dropped), so a reply to
+   * it cannot be used to amplify a flood.
+   */
   onTelnetCommand?(command: "interrupt" | "are-you-there" | "abort-output" | "break"): void;
 }
 
-/** Options for {@link LineDecoder}. */
-export interface LineDecoderOptions {
+/** Options for {@link LineDecoder}; the telnet ones go to its {@link TelnetNegotiator}. */
+export interface LineDecoderOptions extends TelnetNegotiatorOptions {
   /**
    * Longest accepted line, in bytes of line data (after telnet decoding,
    * without the line terminator). Longer lines are discarded whole.
@@ -37,21 +54,6 @@ export interface LineDecoderOptions {
    */
   maxLineBytes?: number;
 }
-
-/** Telnet command and option bytes (RFC 854, RFC 860). */
-const IAC = 255;
-const DONT = 254;
-const DO = 253;
-const WONT = 252;
-const WILL = 251;
-const SB = 250;
-const EL = 248;
-const EC = 247;
-const AYT = 246;
-const AO = 245;
-const IP = 244;
-const BRK = 243;
-const SE = 240;
 
 const LF = 10;
 const CR = 13;
@@ -81,13 +83,18 @@ const INITIAL_CAPACITY = 256;
  * decoder's own state is updated before each callback, so a sink may throw
  * or stop caring (e.g. after `/quit`) without corrupting it.
  *
- * Telnet option negotiation is loop-safe (RFC 1143): we support no option,
- * so every `WILL` is answered `DONT` and every `DO` is answered `WONT`
- * (notably `DO TIMING-MARK`, which a telnet client sends after Ctrl-C and
- * waits on); `WONT`/`DONT` are never answered. Reply bytes never exceed
- * the request bytes.
+ * Telnet option negotiation is delegated to {@link LineDecoder.telnet}
+ * (loop-safe by RFC 1143; reply bytes never exceed request bytes; notably
+ * `DO TIMING-MARK`, which a telnet client sends after Ctrl-C and waits on,
+ * is always answered).
  */
 export class LineDecoder {
+  /**
+   * This connection's telnet negotiation: the bytes to send at connect
+   * (`open()`), liveness probes (`probe()`) and whether the client speaks
+   * telnet (`speaksTelnet`).
+   */
+  readonly telnet: TelnetNegotiator;
   readonly #max: number;
   /** Line data of the current partial line; grown on demand up to #max. */
   #buf: Uint8Array = new Uint8Array(0);
@@ -107,6 +114,7 @@ export class LineDecoder {
       throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
     }
     this.#max = max;
+    this.telnet = new TelnetNegotiator(options);
   }
 
   /** Bytes of the current partial line held in memory; never more than `maxLineBytes`. */
@@ -169,8 +177,7 @@ export class LineDecoder {
           this.#command(b, sink);
         } else if (state === S_OPT) {
           this.#state = S_DATA;
-          if (this.#verb === WILL) sink.onTelnetReply(Uint8Array.of(IAC, DONT, b));
-          else if (this.#verb === DO) sink.onTelnetReply(Uint8Array.of(IAC, WONT, b));
+          this.telnet.receive(this.#verb, b, sink);
         } else if (state === S_SB) {
           if (b === IAC) this.#state = S_SB_IAC;
         } else {
@@ -280,7 +287,7 @@ export class LineDecoder {
         sink.onTelnetCommand?.("interrupt");
         return;
       case AYT:
-        sink.onTelnetCommand?.("are-you-there");
+        if (this.telnet.allowAreYouThere()) sink.onTelnetCommand?.("are-you-there");
         return;
       case AO:
         sink.onTelnetCommand?.("abort-output");
@@ -364,119 +371,4 @@ function stringIndexOrEnd(text: string, search: string, from: number): number {
 function deliver(raw: string, sink: LineSink): void {
   const text = sanitizeText(raw);
   if (text.length > 0) sink.onLine(text);
-}
-
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const NEEDS_SANITIZING = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]/;
-
-const TAB = 0x09;
-const BS = 0x08;
-const BEL = 0x07;
-const ESC = 0x1b;
-const DEL = 0x7f;
-const CSI_C1 = 0x9b;
-const ST_C1 = 0x9c;
-
-/**
- * Makes one line of user text safe to show on other users' terminals.
- *
- * Guarantees the result contains no C0 control (U+0000-U+001F), DEL, C1
- * control (U+0080-U+009F) or bidi embedding/override/isolate control
- * (U+202A-U+202E, U+2066-U+2069), no U+FEFF (a byte order mark, or
- * an invisible zero-width no-break space), and no trailing whitespace:
- * - ANSI escape sequences are removed whole: CSI (`ESC [` or U+009B, up to
- *   a final byte 0x40-0x7E), control strings (OSC `ESC ]`, DCS `ESC P`,
- *   SOS, PM, APC and their C1 forms, up to BEL or ST or end of line) and
- *   other `ESC` sequences (`ESC` intermediates* final);
- * - TAB becomes a space;
- * - backspace and DEL erase the previous character, as they would have
- *   on the sender's terminal;
- * - every other control is removed.
- *
- * Lines without any of these characters (the common case) cost one regex
- * test and a `trimEnd`.
- */
-export function sanitizeText(s: string): string {
-  if (!NEEDS_SANITIZING.test(s)) return s.trimEnd();
-  const n = s.length;
-  let out = "";
-  let start = 0;
-  let i = 0;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (
-      (c >= 0x20 && c < DEL) ||
-      (c > 0x9f && c !== 0xfeff && (c < 0x202a || c > 0x2069 || (c > 0x202e && c < 0x2066)))
-    ) {
-      i++;
-      continue;
-    }
-    out += s.slice(start, i);
-    i++;
-    if (c === TAB) out += " ";
-    else if (c === BS || c === DEL) out = dropLastCodePoint(out);
-    else if (c === ESC) i = skipEscape(s, i);
-    else if (c === CSI_C1) i = skipCsi(s, i);
-    else if (c === 0x90 || c === 0x98 || c === 0x9d || c === 0x9e || c === 0x9f) {
-      i = skipControlString(s, i);
-    }
-    start = i;
-  }
-  out += s.slice(start);
-  return out.trimEnd();
-}
-
-function dropLastCodePoint(s: string): string {
-  const n = s.length;
-  if (n === 0) return s;
-  const last = s.charCodeAt(n - 1);
-  const pair = last >= 0xdc00 && last <= 0xdfff && n >= 2 &&
-    s.charCodeAt(n - 2) >= 0xd800 && s.charCodeAt(n - 2) <= 0xdbff;
-  return s.slice(0, pair ? n - 2 : n - 1);
-}
-
-/** `i` is just after ESC; returns the index after the whole sequence. */
-function skipEscape(s: string, i: number): number {
-  if (i >= s.length) return i;
-  const c = s.charCodeAt(i);
-  if (c === 0x5b /* [ */) return skipCsi(s, i + 1);
-  // ] OSC, P DCS, X SOS, ^ PM, _ APC: control strings ended by ST or BEL.
-  if (c === 0x5d || c === 0x50 || c === 0x58 || c === 0x5e || c === 0x5f) {
-    return skipControlString(s, i + 1);
-  }
-  // ECMA-35: intermediates 0x20-0x2F, then one final 0x30-0x7E.
-  while (i < s.length && s.charCodeAt(i) >= 0x20 && s.charCodeAt(i) <= 0x2f) i++;
-  if (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x7e) i++;
-  return i;
-}
-
-/** `i` is just after the CSI introducer; skips parameters, intermediates and the final byte. */
-function skipCsi(s: string, i: number): number {
-  const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x3f) break;
-    i++;
-  }
-  if (i < n) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x40 && c <= 0x7e) i++;
-  }
-  return i;
-}
-
-/**
- * `i` is just after a control-string introducer; skips to after BEL or ST
- * (`ESC \` or U+009C). Another ESC ends the string and is left for the
- * caller, so it is stripped as the start of a new sequence.
- */
-function skipControlString(s: string, i: number): number {
-  const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (c === BEL || c === ST_C1) return i + 1;
-    if (c === ESC) return s.charCodeAt(i + 1) === 0x5c /* \ */ ? i + 2 : i;
-    i++;
-  }
-  return n;
 }

@@ -38,7 +38,7 @@ export class Session {
 
   constructor(conn: Conn<Session>, options: SessionOptions) {
     this.conn = conn;
-    this.decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes });
+    this.decoder = new LineDecoder({ maxLineBytes: options.maxLineBytes, now: options.now });
     this.bucket = new TokenBucket({
       ratePerSecond: options.rateLimit,
       burst: options.rateBurst,

@@ -2,7 +2,7 @@
  * The chat protocol end to end: the real program, real sockets.
  */
 import assert from "node:assert/strict";
-import { ChatClient } from "../helpers/chat_client.ts";
+import { ChatClient, TELNET_OPENING } from "../helpers/chat_client.ts";
 import { startServer } from "../helpers/server_process.ts";
 import { connect, readAll, writeAll } from "../helpers/socket.ts";
 
@@ -11,6 +11,8 @@ const CHAT_ONLY = ["--echo-port", "off"];
 Deno.test("chat: two users see each other's messages but never their own", async () => {
   await using server = await startServer(CHAT_ONLY);
   const alice = await ChatClient.connect(server.chatPort!);
+  // Before the banner: IAC DO BINARY for telnet, then CR ESC [ K for nc's screen.
+  assert.deepEqual(alice.opening, TELNET_OPENING);
   assert.match(alice.lines[0]!, /^Welcome to echochat \d+\.\d+\.\d+! 1 person online\.$/);
   assert.match(alice.lines[1]!, /^You are guest-\d+, in #lobby\. Type \/help/);
   const bob = await ChatClient.connect(server.chatPort!);

@@ -3,7 +3,8 @@
  * way a person would drive them.
  */
 import assert from "node:assert/strict";
-import { ChatClient } from "../helpers/chat_client.ts";
+import { ChatClient, TELNET_OPENING } from "../helpers/chat_client.ts";
+import { renderScreen } from "../helpers/screen.ts";
 import { startServer } from "../helpers/server_process.ts";
 import { Terminal } from "../helpers/terminal.ts";
 
@@ -24,13 +25,37 @@ Deno.test("real clients: an nc user chats with another user", async () => {
   await observer.sync();
   await keyboard.write(new TextEncoder().encode("/quit\n"));
   await keyboard.close();
-  const output = new TextDecoder().decode((await nc.output()).stdout);
+  const raw = (await nc.output()).stdout;
+  // nc prints the telnet opening as it comes; on a terminal its CR and
+  // erase-line wipe the two replacement glyphs before the banner.
+  assert.deepEqual([...raw.subarray(0, TELNET_OPENING.length)], TELNET_OPENING);
+  const output = new TextDecoder().decode(raw.subarray(TELNET_OPENING.length));
   assert.match(output, /^Welcome to echochat .*\r\nYou are guest-2, in #lobby\./);
+  const screen = renderScreen(new TextDecoder().decode(raw));
+  assert.match(screen[0]!, /^Welcome to echochat /);
+  assert.ok(!screen.some((line) => line.includes("\uFFFD")), screen.join("\n"));
   assert.ok(output.includes("* You are now known as carol\r\n"));
   assert.ok(output.includes("[lobby] <olga> hi carol\r\n"));
   assert.ok(output.endsWith("* Bye!\r\n"));
   await observer.waitFor("* carol quit");
   await observer.close();
+});
+
+Deno.test("real clients: a scripted nc user (printf | nc -N) gets readable output", async () => {
+  await using server = await startServer(["--echo-port", "off"]);
+  const nc = new Deno.Command("sh", {
+    args: ["-c", `printf '/who\\n' | nc -N 127.0.0.1 ${server.chatPort}`],
+    stdout: "piped",
+    stderr: "null",
+  });
+  const { code, stdout } = await nc.output();
+  assert.equal(code, 0);
+  const screen = renderScreen(new TextDecoder().decode(stdout));
+  // What the terminal shows: the banner, the answer, and nothing else.
+  assert.match(screen[0]!, /^Welcome to echochat \d+\.\d+\.\d+! 1 person online\.$/);
+  assert.match(screen[1]!, /^You are guest-\d+, in #lobby\./);
+  assert.match(screen[2]!, /^\* In #lobby \(1\): guest-\d+$/);
+  assert.equal(screen.length, 3);
 });
 
 Deno.test("real clients: a telnet user chats, and Ctrl-C neither hangs telnet nor sends the half line", async () => {

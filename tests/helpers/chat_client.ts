@@ -4,10 +4,18 @@
  */
 import { connect, writeAll } from "./socket.ts";
 
+/**
+ * What the chat sends first on every connection: IAC DO BINARY (RFC 856),
+ * then CR and ESC [ K, which erase the glyphs a raw terminal showed for it.
+ */
+export const TELNET_OPENING: readonly number[] = [255, 253, 0, 0x0d, 0x1b, 0x5b, 0x4b];
+
 /** A connected chat user. */
 export class ChatClient {
-  /** Every line received so far, without its CRLF. */
+  /** Every line received so far, without its CRLF (and without the {@link TELNET_OPENING}). */
   readonly lines: string[] = [];
+  /** The bytes that preceded the first line if they were the {@link TELNET_OPENING}, else empty. */
+  opening: readonly number[] = [];
   /** Resolves when the server closes the connection. */
   readonly closed: Promise<void>;
   readonly #conn: Deno.TcpConn;
@@ -110,11 +118,30 @@ export class ChatClient {
     const decoder = new TextDecoder();
     const buffer = new Uint8Array(65536);
     let pending = "";
+    // Bytes matching the start of TELNET_OPENING so far; null once decided.
+    let head: number[] | null = [];
     try {
       while (true) {
         const n = await this.#conn.read(buffer);
         if (n === null) break;
-        pending += decoder.decode(buffer.subarray(0, n), { stream: true });
+        let chunk = buffer.subarray(0, n);
+        if (head !== null) {
+          let i = 0;
+          while (i < chunk.length && head.length < TELNET_OPENING.length) {
+            if (chunk[i] !== TELNET_OPENING[head.length]) break;
+            head.push(chunk[i++]!);
+          }
+          if (head.length === TELNET_OPENING.length) {
+            this.opening = head;
+            chunk = chunk.subarray(i);
+            head = null;
+          } else if (i < chunk.length) {
+            // Not the opening after all: everything so far is text.
+            chunk = Uint8Array.of(...head, ...chunk.subarray(i));
+            head = null;
+          } else continue;
+        }
+        pending += decoder.decode(chunk, { stream: true });
         let newline;
         while ((newline = pending.indexOf("\n")) !== -1) {
           const line = pending.slice(0, newline).replace(/\r$/, "");

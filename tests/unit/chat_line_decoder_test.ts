@@ -10,7 +10,8 @@ type Event =
   | ["line", string]
   | ["oversize", number]
   | ["reply", number[]]
-  | ["command", string];
+  | ["command", string]
+  | ["timing-mark"];
 
 class Recorder implements LineSink {
   events: Event[] = [];
@@ -25,6 +26,9 @@ class Recorder implements LineSink {
   }
   onTelnetCommand(command: string): void {
     this.events.push(["command", command]);
+  }
+  onTimingMark(): void {
+    this.events.push(["timing-mark"]);
   }
 }
 
@@ -82,7 +86,7 @@ const lines = (...texts: string[]): Event[] => texts.map((t) => ["line", t]);
 const IAC = 255, DONT = 254, DO = 253, WONT = 252, WILL = 251, SB = 250, GA = 249;
 const EL = 248, EC = 247, AYT = 246, AO = 245, IP = 244, BRK = 243, DM = 242, NOP = 241;
 const SE = 240;
-const ECHO = 1, SGA = 3, TTYPE = 24, TM = 6, NAWS = 31, LINEMODE = 34;
+const BINARY = 0, ECHO = 1, SGA = 3, TTYPE = 24, TM = 6, NAWS = 31, LINEMODE = 34;
 
 Deno.test("line decoder: LF, CRLF, CR NUL and bare CR each end a line", () => {
   assertSplitInvariant(
@@ -173,6 +177,55 @@ Deno.test("line decoder: repeated requests are answered each time (loop-safe, no
   ]);
   const replied = events.reduce((n, e) => n + (e[0] === "reply" ? e[1].length : 0), 0);
   assert.ok(replied <= input.length);
+});
+
+Deno.test("line decoder: a telnet in BINARY mode sends UTF-8 as is, Enter as a bare LF", () => {
+  // What GNU inetutils telnet sends after the server's IAC DO BINARY (recorded
+  // with the real client): its agreement, then the typed text, byte for byte.
+  const decoder = new LineDecoder();
+  decoder.telnet.open();
+  const sink = new Recorder();
+  decoder.push(bytes(IAC, WILL, BINARY), sink);
+  assert.equal(decoder.telnet.himState(BINARY), "yes");
+  assert.equal(decoder.telnet.speaksTelnet, true);
+  const typed = "привет всем, у меня всё хорошо\nΕλληνικά: σας ευχαριστώ\n日本語 한국어 👍🏽\n";
+  for (const byte of bytes(typed)) decoder.push(Uint8Array.of(byte), sink);
+  assert.deepEqual(
+    sink.events,
+    lines("привет всем, у меня всё хорошо", "Ελληνικά: σας ευχαριστώ", "日本語 한국어 👍🏽"),
+  );
+});
+
+Deno.test("line decoder: answers to a probe reach onTimingMark, split at every position", () => {
+  const input = bytes("a", IAC, WILL, TM, "b", IAC, WONT, TM, "c\n");
+  const probed = (chunks: Uint8Array[]) => {
+    const decoder = new LineDecoder();
+    decoder.telnet.probe();
+    decoder.telnet.probe();
+    const sink = new Recorder();
+    for (const chunk of chunks) decoder.push(chunk, sink);
+    return sink.events;
+  };
+  const expected: Event[] = [["timing-mark"], ["timing-mark"], ["line", "abc"]];
+  for (let p = 0; p <= input.length; p++) {
+    assert.deepEqual(probed([input.subarray(0, p), input.subarray(p)]), expected, `split at ${p}`);
+  }
+});
+
+Deno.test("line decoder: AYT is reported at most once per interval of the injected clock", () => {
+  let now = 0;
+  const decoder = new LineDecoder({ now: () => now, aytIntervalMs: 1000 });
+  const sink = new Recorder();
+  decoder.push(bytes(IAC, AYT, IAC, AYT, "x", IAC, AYT), sink);
+  now = 999;
+  decoder.push(bytes(IAC, AYT), sink);
+  now = 1000;
+  decoder.push(bytes(IAC, AYT, IAC, AYT, "\n"), sink);
+  assert.deepEqual(sink.events, [
+    ["command", "are-you-there"],
+    ["command", "are-you-there"],
+    ["line", "x"],
+  ]);
 });
 
 Deno.test("line decoder: subnegotiation is skipped, including IAC IAC inside it", () => {
@@ -503,7 +556,8 @@ Deno.test("sanitizeText: controls removed, TAB to space, bidi controls removed",
   assert.equal(sanitizeText("a\u009fapc string\u009cb"), "ab", "C1 APC starts a control string");
   assert.equal(sanitizeText("a\u202eb\u202a\u202b\u202c\u202dc"), "abc");
   assert.equal(sanitizeText("x\u2066\u2067\u2068\u2069y"), "xy");
-  assert.equal(sanitizeText("a\u2065\u206ab"), "a\u2065\u206ab", "neighbours are kept");
+  // The whole U+2060-U+206F block is removed now (chat_sanitize_text_test.ts); its neighbours stay.
+  assert.equal(sanitizeText("a\u205f\u2065\u206a\u2070b"), "a\u205f\u2070b", "neighbours are kept");
   assert.equal(sanitizeText("line\u0085"), "line");
 });
 
