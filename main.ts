@@ -17,7 +17,7 @@ import {
   parseCommandLine,
 } from "./server/config.ts";
 import { createChatProtocol } from "./server/chat/chat_protocol.ts";
-import { createEchoHandler } from "./server/echo_handler.ts";
+import { createEchoHandler, ECHO_BUFFERS } from "./server/echo_handler.ts";
 import { withConnectionLog } from "./server/connection_log.ts";
 import { listenerLog } from "./server/listener_log.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
@@ -54,6 +54,7 @@ async function main(args: string[]): Promise<number> {
     idleTimeoutMs: config.idleTimeoutMs,
     idleGraceMs: config.idleGraceMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
+    maxQueuedBytesTotal: config.maxQueuedBytesTotal,
     clock,
     observer: listenerLog(config.maxConnections),
   });
@@ -70,7 +71,10 @@ async function main(args: string[]): Promise<number> {
       now: clock,
     });
     addresses = bindListeners(reactor, config, {
-      echo: { handler: withConnectionLog(createEchoHandler({ prefix: config.echoPrefix }), clock) },
+      echo: {
+        handler: withConnectionLog(createEchoHandler({ prefix: config.echoPrefix }), clock),
+        buffers: ECHO_BUFFERS,
+      },
       chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
     });
   } catch (error) {

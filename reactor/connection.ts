@@ -31,6 +31,10 @@ export interface ConnectionHost {
   readonly idle: TimeoutList<Connection>;
   /** The linger list: a closing connection waits here for its peer. */
   readonly linger: TimeoutList<Connection>;
+  /** Queued output grew (positive) or shrank (negative) by `bytes`: the server-wide budget. */
+  account(conn: Connection, bytes: number): void;
+  /** The connection's queue went above the high watermark (`true`) or drained (`false`). */
+  congestion(conn: Connection, congested: boolean): void;
   /** A close was decided (before `onClose` runs). */
   closing(conn: Connection, reason: CloseReason): void;
   /** The socket is closed: the connection leaves the pool. */
@@ -66,8 +70,9 @@ const enum Phase {
  * out in one `write`. Above the high watermark the connection stops reading
  * (TCP backpressure reaches the peer); at the low watermark it resumes and
  * the protocol hears `onDrain`. A write past the hard limit closes it as
- * `slow-consumer`. Every accepted byte is written, or the connection is
- * reported closed with a reason.
+ * `slow-consumer`, and so may the reactor's server-wide budget when this
+ * connection is the furthest behind. Every accepted byte is written, or
+ * the connection is reported closed with a reason.
  *
  * Close: one path. The decision (`close(reason)`) calls `onClose` once;
  * graceful reasons then flush, send FIN and read until the peer's FIN (so
@@ -160,9 +165,13 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     }
     this.#chunks.push(bytes);
     this.#queuedBytes += n;
-    if (this.#queuedBytes > this.#buffers.highWatermark) this.#congested = true;
     if (this.#inFlight === null) this.#host.markDirty(this);
-    return true;
+    if (!this.#congested && this.#queuedBytes > this.#buffers.highWatermark) {
+      this.#congested = true;
+      this.#host.congestion(this, true);
+    }
+    this.#host.account(this, n);
+    return this.#writable;
   }
 
   end(): void {
@@ -226,6 +235,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     if (this.#phase === Phase.Closed) return;
     if (this.#congested && this.#queuedBytes <= this.#buffers.lowWatermark) {
       this.#congested = false;
+      this.#host.congestion(this, false);
       this.#call(() => this.#handler.onDrain?.(this));
     }
     if (this.#readResult !== undefined) this.#takeRead();
@@ -356,6 +366,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     this.bytesOut += n;
     this.#traffic.bytesOut += n;
     this.#queuedBytes -= n;
+    this.#host.account(this, -n);
     if (n < out.length) this.#chunks.unshift(out.subarray(n));
     if (this.#phase !== Phase.Open) this.#host.linger.add(this, this.#host.now());
     if (this.#queuedBytes > 0 || this.#phase === Phase.Closing) this.#host.markDirty(this);
@@ -410,6 +421,9 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     this.#phase = Phase.Closed;
     this.#writable = false;
     this.#chunks.length = 0;
+    if (this.#queuedBytes > 0) this.#host.account(this, -this.#queuedBytes);
+    this.#queuedBytes = 0;
+    if (this.#congested) this.#host.congestion(this, false);
     this.#input = null;
     this.#buffer = null;
     try {

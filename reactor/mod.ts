@@ -14,6 +14,7 @@ export type { Conn, Handler } from "./handler.ts";
 export type { ListenerStats, ListenOptions, Protocol } from "./listener_registry.ts";
 export { Reactor } from "./reactor.ts";
 export {
+  type Admission,
   DEFAULT_REACTOR_OPTIONS,
   DEFAULT_STOP_GRACE_MS,
   type ReactorObserver,

@@ -10,6 +10,7 @@ import {
 } from "./listener_registry.ts";
 import { ConnectionPool } from "./pool.ts";
 import {
+  type Admission,
   DEFAULT_REACTOR_OPTIONS,
   DEFAULT_STOP_GRACE_MS,
   type ReactorObserver,
@@ -34,7 +35,12 @@ import { TimeoutList } from "./timeout_list.ts";
  * `abort()` closes everything now.
  */
 export class Reactor {
-  readonly #options: Readonly<Required<Omit<ReactorOptions, "clock" | "observer">>>;
+  readonly #options: Readonly<
+    Required<Omit<ReactorOptions, "clock" | "observer" | "admission">>
+  >;
+  readonly #admission: Admission | undefined;
+  readonly #congested = new Set<Connection>();
+  #queuedTotal = 0;
   readonly #clock: Clock;
   readonly #observer: ReactorObserver;
   readonly #dispatcher: Dispatcher;
@@ -64,6 +70,7 @@ export class Reactor {
     }
     this.#clock = options.clock ?? monotonicClock;
     this.#observer = options.observer ?? {};
+    this.#admission = options.admission;
     this.#dispatcher = new Dispatcher(this.#options.dispatchBudget);
     this.#idle = new TimeoutList(this.#options.idleTimeoutMs);
     this.#grace = new TimeoutList(this.#options.idleGraceMs);
@@ -74,6 +81,14 @@ export class Reactor {
       now: () => this.#clock(),
       idle: this.#idle,
       linger: this.#linger,
+      account: (_conn, bytes) => {
+        this.#queuedTotal += bytes;
+        if (bytes > 0) this.#enforceBudget();
+      },
+      congestion: (conn, congested) => {
+        if (congested) this.#congested.add(conn);
+        else this.#congested.delete(conn);
+      },
       closing: (conn, reason) => {
         this.#linger.add(conn, this.#clock());
         this.#listeners.get(conn.listener).stats.closed[reason]++;
@@ -87,6 +102,11 @@ export class Reactor {
   /** Number of open connections. */
   get size(): number {
     return this.#pool.size;
+  }
+
+  /** Bytes of unsent output held for all connections. */
+  get queuedBytes(): number {
+    return this.#queuedTotal;
   }
 
   /** Connections waiting for the dispatcher. */
@@ -206,10 +226,16 @@ export class Reactor {
   #admit(stream: Stream, name: string): boolean {
     const entry = this.#listeners.get(name);
     const max = this.#options.maxConnections;
-    if (this.#stopping || (max > 0 && this.#pool.size >= max)) {
+    if (this.#stopping) {
+      refuse(stream, undefined);
+      return false;
+    }
+    const full = max > 0 && this.#pool.size >= max;
+    const reason = full ? "limit" : this.#admission?.admit(name, stream.remoteAddr) ?? null;
+    if (reason !== null) {
       entry.stats.refused++;
-      if (!this.#stopping) this.#observer.refused?.(name, stream.remoteAddr);
-      refuse(stream, entry.protocol.refusal);
+      this.#observer.refused?.(name, stream.remoteAddr, reason);
+      refuse(stream, full ? entry.protocol.refusal : undefined);
       return false;
     }
     if ("setNoDelay" in stream && typeof stream.setNoDelay === "function") {
@@ -235,8 +261,29 @@ export class Reactor {
     return true;
   }
 
+  /**
+   * Past the output budget, closes the congested connection with the most
+   * queued bytes until the total is back under (O(k) in the k congested
+   * connections per close). Healthy connections are never closed for it:
+   * without congested ones, the total is bounded by the connection limit.
+   */
+  #enforceBudget(): void {
+    const budget = this.#options.maxQueuedBytesTotal;
+    while (budget > 0 && this.#queuedTotal > budget && this.#congested.size > 0) {
+      let furthest: Connection | null = null;
+      for (const conn of this.#congested) {
+        if (furthest === null || conn.queuedBytes > furthest.queuedBytes) furthest = conn;
+      }
+      const victim = furthest as Connection;
+      this.#congested.delete(victim);
+      this.#observer.shed?.(victim, this.#queuedTotal);
+      victim.close("slow-consumer");
+    }
+  }
+
   #closed(conn: Connection): void {
     this.#pool.delete(conn.id);
+    this.#admission?.release(conn.listener, conn.remoteAddr);
     conn.timeoutList?.remove(conn);
     this.#listeners.get(conn.listener).stats.open--;
     if (this.#stopping) {

@@ -15,6 +15,16 @@ export interface ReactorOptions {
   lingerMs?: number;
   /** Period of the heartbeat that expires idle, grace and linger waits. @default 1000 */
   heartbeatIntervalMs?: number;
+  /**
+   * Most bytes of unsent output held for all connections together; 0 means
+   * no limit. Past it, the connections furthest behind (congested, with the
+   * most queued) are closed as `slow-consumer` until the total is back
+   * under, so peers that never read cannot take the memory of those that do.
+   * @default 134217728
+   */
+  maxQueuedBytesTotal?: number;
+  /** Decides at accept time, before a byte is read, who may connect. */
+  admission?: Admission;
   /** Most connections served per event-loop iteration (see `Dispatcher`). @default 100 */
   dispatchBudget?: number;
   /** Source of monotonic milliseconds (tests inject their own and call `tick()`). */
@@ -30,6 +40,7 @@ export const DEFAULT_REACTOR_OPTIONS = Object.freeze({
   idleGraceMs: 30_000,
   lingerMs: 5_000,
   heartbeatIntervalMs: 1_000,
+  maxQueuedBytesTotal: 128 * 1024 * 1024,
   dispatchBudget: DEFAULT_DISPATCH_BUDGET,
 });
 
@@ -45,8 +56,13 @@ export interface ReactorObserver {
   acceptFailed?(listener: string, error: unknown, kind: AcceptErrorKind, failures: number): void;
   /** Accepting works again after `failures` failures. */
   acceptResumed?(listener: string, failures: number): void;
-  /** A connection was refused because `maxConnections` are open. */
-  refused?(listener: string, peer: Deno.Addr): void;
+  /**
+   * A connection was refused at accept time: `limit` when `maxConnections`
+   * are open, else the reason the admission policy gave.
+   */
+  refused?(listener: string, peer: Deno.Addr, reason: string): void;
+  /** The output budget was passed: `conn`, the furthest behind, is being closed. */
+  shed?(conn: Conn, queuedTotal: number): void;
   /** A protocol callback threw; its connection closes with reason `error`. */
   handlerFailed?(conn: Conn, error: unknown): void;
 }
@@ -57,4 +73,15 @@ export interface StopSummary {
   graceful: number;
   /** Connections still open when the grace period ended, closed at once. */
   cutOff: number;
+}
+
+/**
+ * An admission policy (access lists, per-address limits): consulted for
+ * every accepted connection before a byte is read or written.
+ */
+export interface Admission {
+  /** Returns `null` to admit `peer`, or why it is refused (for counters and logs). */
+  admit(listener: string, peer: Deno.Addr): string | null;
+  /** A connection it admitted has closed. */
+  release(listener: string, peer: Deno.Addr): void;
 }

@@ -20,6 +20,8 @@ export interface Config {
   heartbeatIntervalMs: number;
   /** Most connections open at once; 0 means no limit. */
   maxConnections: number;
+  /** Most bytes of unsent output for all connections together; 0 means no limit. */
+  maxQueuedBytesTotal: number;
   /** Longest chat line in bytes. */
   maxLineBytes: number;
   /** Chat lines per second one connection may send on average. */
@@ -57,13 +59,15 @@ const DEFAULT_CHAT_PORT = 8878;
 const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Longest `--echo-prefix`: it is copied before every echoed line. */
 const MAX_ECHO_PREFIX_BYTES = 256;
+/** Bytes in a MiB, the unit of byte-size flags. */
+const MIB = 1024 * 1024;
 /** Longest time any seconds flag accepts: one year. */
 const MAX_SECONDS = 31_536_000;
 
 type Kind =
   | { type: "port" }
   | { type: "seconds"; min: number; zeroMeans?: string }
-  | { type: "count"; min: number; max: number }
+  | { type: "count"; min: number; max: number; scale?: number }
   | { type: "text"; nonEmpty: boolean; maxBytes?: number }
   | { type: "enum"; values: readonly string[] };
 
@@ -142,6 +146,15 @@ const SPECS: readonly OptionSpec[] = [
     default: String(DEFAULT_MAX_CONNECTIONS),
     kind: { type: "count", min: 0, max: 1_000_000 },
     help: "most connections open at once, 0 for no limit",
+  },
+  {
+    flag: "output-budget",
+    key: "maxQueuedBytesTotal",
+    env: "ECHOCHAT_OUTPUT_BUDGET",
+    default: String(DEFAULT_REACTOR_OPTIONS.maxQueuedBytesTotal / MIB),
+    kind: { type: "count", min: 0, max: 1_048_576, scale: MIB },
+    help: "MiB of unsent output held for all clients together; past it the furthest " +
+      "behind are closed; 0 for no limit",
   },
   {
     flag: "max-line-bytes",
@@ -312,7 +325,7 @@ function convert(kind: Kind, raw: string, source: string): unknown {
       if (!(count >= kind.min && count <= kind.max)) {
         throw invalid(`a whole number from ${kind.min} to ${kind.max}`);
       }
-      return count;
+      return count * (kind.scale ?? 1);
     }
     case "text": {
       if (kind.nonEmpty && value === "") throw invalid("a non-empty value");
@@ -384,7 +397,12 @@ export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of SPECS) {
     const value = config[spec.key];
-    out[spec.flag] = spec.kind.type === "seconds" ? (value as number) / 1000 : value;
+    const kind = spec.kind;
+    out[spec.flag] = kind.type === "seconds"
+      ? (value as number) / 1000
+      : kind.type === "count" && kind.scale !== undefined
+      ? (value as number) / kind.scale
+      : value;
   }
   return out;
 }

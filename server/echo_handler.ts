@@ -10,6 +10,18 @@ export interface EchoOptions {
   prefix?: string | null;
 }
 
+/**
+ * Echo output answers the peer's own input, so a small queue is enough: past
+ * 32 KiB the connection stops reading until the peer has read. A peer that
+ * sends and never reads holds at most 32 KiB plus one 16 KiB read.
+ */
+export const ECHO_BUFFERS = {
+  maxReadBytes: 16 * 1024,
+  highWatermark: 32 * 1024,
+  lowWatermark: 8 * 1024,
+  maxQueuedBytes: 256 * 1024,
+};
+
 /** Per-connection state: whether the next byte starts a line (prefix mode). */
 export interface EchoState {
   atLineStart: boolean;

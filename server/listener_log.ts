@@ -5,6 +5,11 @@ import { plural } from "./plural.ts";
 
 const log = getLogger(["echochat", "listener"]);
 
+/** The host part of an address, for per-address counts. */
+function formatHost(addr: Deno.Addr): string {
+  return addr.transport === "tcp" || addr.transport === "udp" ? addr.hostname : addr.transport;
+}
+
 /**
  * The listener log policy: accept failures and refusals are logged once
  * per burst with their counts, never once per attempt; a connection that
@@ -40,17 +45,40 @@ export function listenerLog(maxConnections: number, now?: () => number): Reactor
       if (bursts.note(`resumed:${listener}`) === null) log.debug(message, fields);
       else log.info(message, fields);
     },
-    refused(listener, peer) {
-      const count = bursts.note(`limit:${listener}`);
-      const fields = { listener, peer: formatAddr(peer), max: maxConnections, count };
+    refused(listener, peer, reason) {
+      const address = formatHost(peer);
+      // Refusals at the connection limit are one burst for everyone; others, one per address.
+      const count = bursts.note(reason === "limit" ? `limit:${listener}` : `${reason}:${address}`);
+      const fields = { listener, peer: formatAddr(peer), reason, max: maxConnections, count };
       if (count === null) {
-        log.debug("Connection from {peer} to {listener} refused: server full", fields);
-      } else {
+        log.debug("Connection from {peer} to {listener} refused ({reason})", fields);
+      } else if (reason === "limit") {
         log.warn(
           "Refused {refused} to {listener}: {max} connections are open (--max-connections)",
           { ...fields, refused: plural(count, "connection") },
         );
+      } else {
+        log.warn("Refused {refused} from {address} to {listener}: {reason}", {
+          ...fields,
+          address,
+          refused: plural(count, "connection"),
+        });
       }
+    },
+    shed(conn, queuedTotal) {
+      const count = bursts.note("shed");
+      const fields = {
+        id: conn.id,
+        listener: conn.listener,
+        peer: formatAddr(conn.remoteAddr),
+        queuedBytes: conn.queuedBytes,
+        queuedTotal,
+        count,
+      };
+      const message =
+        "Output budget reached ({queuedTotal} bytes queued): closing connection {id} from {peer}, {queuedBytes} bytes behind";
+      if (count === null) log.debug(message, fields);
+      else log.warn(message, fields);
     },
     handlerFailed(conn, error) {
       log.error("Protocol {listener} failed on connection {id}: {error}", {

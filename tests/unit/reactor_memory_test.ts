@@ -341,3 +341,67 @@ Deno.test("reactor: ids are never reused and refusals beyond maxConnections are 
   assert.equal(stats!.refused, 1);
   await reactor.abort();
 });
+
+Deno.test("reactor: past the output budget, the connection furthest behind is closed; the others are served", async () => {
+  const shed: number[] = [];
+  const reactor = new Reactor({
+    heartbeatIntervalMs: 3_600_000,
+    maxQueuedBytesTotal: 120 * 1024,
+    observer: { shed: (conn) => void shed.push(conn.id) },
+  });
+  const { events, handler } = recorder();
+  // Peers that never read: each stops being read at its high watermark, so
+  // they hold 32, 48 and 64 KiB, and the third passes the budget of 120 KiB.
+  const stuck = [16, 32, 48].map((highKiB, i) => {
+    const peer = new MemoryPeer();
+    peer.writeLimit = 0;
+    const buffers = {
+      initialReadBytes: 16384,
+      maxReadBytes: 16384,
+      highWatermark: highKiB * 1024,
+      lowWatermark: 0,
+    };
+    reactor.add(`stuck-${i}`, { handler, buffers }, peer.stream);
+    return peer;
+  });
+  const healthy = new MemoryPeer();
+  reactor.add("healthy", { handler }, healthy.stream);
+  for (const peer of stuck) {
+    peer.send(new Uint8Array(200_000));
+    for (let i = 0; i < 10; i++) await settle();
+  }
+  healthy.send("still served");
+  await settle();
+  assert.deepEqual(shed, [2], "not the one furthest behind");
+  assert.ok(events.includes("close 2 slow-consumer"));
+  assert.ok(reactor.queuedBytes <= 120 * 1024, `${reactor.queuedBytes} bytes queued`);
+  assert.ok(healthy.text.endsWith("still served"));
+  await reactor.abort();
+});
+
+Deno.test("reactor: an admission policy refuses before a byte is read, and hears every admitted close", async () => {
+  const released: number[] = [];
+  const refusals: string[] = [];
+  const reactor = new Reactor({
+    heartbeatIntervalMs: 3_600_000,
+    admission: {
+      admit: (_listener, peer) => (peer as Deno.NetAddr).port === 666 ? "denied" : null,
+      release: (_listener, peer) => void released.push((peer as Deno.NetAddr).port),
+    },
+    observer: { refused: (_listener, _peer, reason) => void refusals.push(reason) },
+  });
+  const { events, handler } = recorder();
+  const evil = new MemoryPeer(666);
+  const good = new MemoryPeer(1234);
+  assert.equal(reactor.add("test", { handler }, evil.stream), false);
+  assert.equal(reactor.add("test", { handler }, good.stream), true);
+  await settle();
+  assert.ok(evil.closed);
+  assert.deepEqual(evil.writes, []);
+  assert.deepEqual(refusals, ["denied"]);
+  good.end();
+  await settle();
+  assert.deepEqual(events, ["open 1", "close 1 eof"]);
+  assert.deepEqual(released, [1234]);
+  assert.equal(reactor.stats()[0]!.refused, 1);
+});
