@@ -9,6 +9,22 @@ import type { ChatOptions } from "./chat_options.ts";
 
 const log = getLogger(["echochat", "chat"]);
 
+/** What the chat reports about itself (for `/stats`, metrics and the status page). */
+export interface ChatStats {
+  /** Users online. */
+  users: number;
+  /** Rooms with their user counts. */
+  rooms: { name: string; users: number }[];
+  /** Lines said in rooms (`say` and `/me`) since the start. */
+  linesRelayed: number;
+}
+
+/** The chat protocol's handler, which also reports its figures. */
+export interface ChatHandler extends Handler<Session> {
+  /** The chat's figures now. */
+  stats(): ChatStats;
+}
+
 /** Most names one /who answer lists. */
 const MAX_WHO_NAMES = 100;
 
@@ -45,7 +61,7 @@ const LOG_REASONS: Record<CloseReason, string> = {
  * encoded once and the same bytes are queued on every member; the reactor
  * coalesces what each member gets during one turn into one write.
  */
-export function createChatHandler(options: ChatOptions): Handler<Session> {
+export function createChatHandler(options: ChatOptions): ChatHandler {
   const sessionOptions = options;
   /** Refused lines in a row after which a flooding client is disconnected. */
   const floodLimit = 2 * options.rateBurst;
@@ -54,6 +70,7 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
   const nicks = new NickRegistry<Session>();
   const rooms = new Rooms<Session>();
   let online = 0;
+  let linesRelayed = 0;
 
   const tell = (session: Session, line: string) => session.conn.write(encode(line));
   const nickOf = (session: Session) => nicks.nickOf(session) ?? session.guestNick;
@@ -77,9 +94,11 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
     const room = roomOf(session);
     switch (command.kind) {
       case "say":
+        linesRelayed++;
         broadcast(room, `[${roomName(room)}] <${nick}> ${command.text}`, session);
         return;
       case "me":
+        linesRelayed++;
         broadcast(room, `[${roomName(room)}] * ${nick} ${command.action}`, session);
         return;
       case "help":
@@ -199,6 +218,11 @@ export function createChatHandler(options: ChatOptions): Handler<Session> {
   });
 
   return {
+    stats: () => ({
+      users: online,
+      rooms: rooms.list().map((room) => ({ name: room.name, users: room.count })),
+      linesRelayed,
+    }),
     onOpen(conn: Conn<Session>): Session {
       const session = new Session(conn, sessionOptions);
       session.sink = sinkFor(session);

@@ -1,6 +1,6 @@
 import type { Protocol } from "../../reactor/mod.ts";
 import type { CloseDetails } from "../connection_log.ts";
-import { createChatHandler } from "./chat_handler.ts";
+import { type ChatStats, createChatHandler } from "./chat_handler.ts";
 import type { ChatOptions } from "./chat_options.ts";
 import type { Session } from "./session.ts";
 
@@ -8,6 +8,8 @@ import type { Session } from "./session.ts";
 export interface ChatProtocol extends Protocol<Session> {
   /** Nick, room and why, for the connection log's close line. */
   closeDetails: CloseDetails<Session>;
+  /** The chat's figures now. */
+  stats(): ChatStats;
 }
 
 /**
@@ -28,5 +30,6 @@ export function createChatProtocol(options: ChatOptions): ChatProtocol {
     buffers: CHAT_BUFFERS,
     refusal: SERVER_FULL,
     closeDetails: (conn) => conn.state?.closeDetails() ?? {},
+    stats: () => handler.stats(),
   };
 }
