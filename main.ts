@@ -16,6 +16,7 @@ import {
   helpText,
   parseCommandLine,
 } from "./server/config.ts";
+import { LocalAdapter } from "./server/chat/adapter/local_adapter.ts";
 import { createChatProtocol } from "./server/chat/chat_protocol.ts";
 import { createEchoHandler, ECHO_BUFFERS } from "./server/echo_handler.ts";
 import { withConnectionLog } from "./server/connection_log.ts";
@@ -66,10 +67,14 @@ async function main(args: string[]): Promise<number> {
       maxLineBytes: config.maxLineBytes,
       rateLimit: config.rateLimit,
       rateBurst: config.rateBurst,
+      history: config.history,
+      maxRooms: config.maxRooms,
       idleTimeoutSeconds: config.idleTimeoutMs / 1000,
       idleGraceSeconds: config.idleGraceMs / 1000,
       now: clock,
-    });
+      wallClock: Date.now,
+    }, new LocalAdapter({ historyLines: config.history }));
+    await chat.start();
     addresses = bindListeners(reactor, config, {
       echo: {
         handler: withConnectionLog(createEchoHandler({ prefix: config.echoPrefix }), clock),

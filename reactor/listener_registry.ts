@@ -12,6 +12,12 @@ export interface Protocol<S = unknown> {
   buffers?: Partial<BufferOptions>;
   /** Written, best effort, to a connection refused at `maxConnections` before it is closed. */
   refusal?: Uint8Array;
+  /**
+   * Called on every heartbeat with the clock's time (gnet's `OnTick`), once
+   * per protocol however many listeners serve it: for the protocol's own
+   * timed work, so that it needs no timer of its own.
+   */
+  tick?(now: number): void;
 }
 
 /** Where and what one listener serves. */
@@ -107,6 +113,11 @@ export class ListenerRegistry {
   /** Ends the backoff of every accept loop that is pausing after a failure. */
   retryAll(): void {
     for (const entry of this.#entries.values()) entry.loop?.retry();
+  }
+
+  /** Every distinct protocol served. */
+  protocols(): Set<Protocol<unknown>> {
+    return new Set([...this.#entries.values()].map((entry) => entry.protocol));
   }
 
   /** A copy of every listener's counters. */

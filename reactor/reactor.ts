@@ -176,8 +176,9 @@ export class Reactor {
 
   /**
    * The heartbeat: closes or warns connections whose idle, grace or linger
-   * wait has run out. The interval timer calls it; tests that inject a
-   * clock call it after moving the clock. Costs O(k + 1) for k expiries.
+   * wait has run out, then lets each protocol do its timed work. The
+   * interval timer calls it; tests that inject a clock call it after moving
+   * the clock. Costs O(k + 1) for k expiries, plus the protocols' ticks.
    */
   tick(): void {
     const now = this.#clock();
@@ -188,6 +189,7 @@ export class Reactor {
     this.#idle.expire(now, (conn) => conn.idle(this.#grace, now));
     this.#grace.expire(now, (conn) => conn.close("idle"));
     this.#linger.expire(now, (conn) => conn.expireLinger());
+    for (const protocol of this.#listeners.protocols()) protocol.tick?.(now);
   }
 
   /**

@@ -28,6 +28,10 @@ export interface Config {
   rateLimit: number;
   /** Chat lines one connection may send in a burst. */
   rateBurst: number;
+  /** Lines of history kept per chat room (0: none). */
+  history: number;
+  /** Most chat rooms at once. */
+  maxRooms: number;
   /** Longest a graceful stop waits for connections to flush, in ms. */
   shutdownGraceMs: number;
   /** Lowest level logged. */
@@ -180,6 +184,22 @@ const SPECS: readonly OptionSpec[] = [
     kind: { type: "count", min: 1, max: 1_000_000 },
     help: "chat lines one connection may send in a burst, at least --rate-limit " +
       "(by default the larger of the two)",
+  },
+  {
+    flag: "history",
+    key: "history",
+    env: "ECHOCHAT_HISTORY",
+    default: String(DEFAULT_CHAT_OPTIONS.history),
+    kind: { type: "count", min: 0, max: 1000 },
+    help: "lines of each chat room shown to who joins it, 0 for none",
+  },
+  {
+    flag: "max-rooms",
+    key: "maxRooms",
+    env: "ECHOCHAT_MAX_ROOMS",
+    default: String(DEFAULT_CHAT_OPTIONS.maxRooms),
+    kind: { type: "count", min: 1, max: 1_000_000 },
+    help: "most chat rooms at once, the lobby included",
   },
   {
     flag: "shutdown-grace",

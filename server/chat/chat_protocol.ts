@@ -1,6 +1,8 @@
 import type { Protocol } from "../../reactor/mod.ts";
 import type { CloseDetails } from "../connection_log.ts";
-import { type ChatStats, createChatHandler } from "./chat_handler.ts";
+import type { ChatAdapter } from "./adapter/chat_adapter.ts";
+import { type ChatHandler, createChatHandler } from "./chat_handler.ts";
+import type { ChatStats } from "./chat_node.ts";
 import type { ChatOptions } from "./chat_options.ts";
 import type { Session } from "./session.ts";
 
@@ -8,8 +10,10 @@ import type { Session } from "./session.ts";
 export interface ChatProtocol extends Protocol<Session> {
   /** Nick, room and why, for the connection log's close line. */
   closeDetails: CloseDetails<Session>;
-  /** The chat's figures now. */
+  /** This server's chat figures now. */
   stats(): ChatStats;
+  /** Starts hearing the other servers (a no-op alone). */
+  start(): Promise<void>;
 }
 
 /**
@@ -22,14 +26,16 @@ const CHAT_BUFFERS = { highWatermark: 64 * 1024, maxQueuedBytes: 256 * 1024 };
 /** What a chat client refused at `--max-connections` reads before the close. */
 const SERVER_FULL = new TextEncoder().encode("! The server is full: please try again later\r\n");
 
-/** Assembles the chat protocol for a listener. */
-export function createChatProtocol(options: ChatOptions): ChatProtocol {
-  const handler = createChatHandler(options);
+/** Assembles the chat protocol for a listener, over `adapter`'s shared state. */
+export function createChatProtocol(options: ChatOptions, adapter: ChatAdapter): ChatProtocol {
+  const handler: ChatHandler = createChatHandler(options, adapter);
   return {
     handler,
     buffers: CHAT_BUFFERS,
     refusal: SERVER_FULL,
+    tick: (now) => handler.tick(now),
     closeDetails: (conn) => conn.state?.closeDetails() ?? {},
     stats: () => handler.stats(),
+    start: () => handler.start(),
   };
 }

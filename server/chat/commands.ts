@@ -23,6 +23,11 @@ export type Command =
   | { kind: "msg"; nick: string; text: string }
   | { kind: "me"; action: string }
   | { kind: "quit"; message?: string }
+  | { kind: "users" }
+  | { kind: "whois"; nick: string }
+  | { kind: "away"; message?: string }
+  | { kind: "topic"; topic?: string }
+  | { kind: "stats" }
   | { kind: "error"; message: string };
 
 /** The help text, one entry per output line, describing every command. */
@@ -34,8 +39,13 @@ export const HELP_LINES: readonly string[] = [
   "  /part              leave your room and go back to #lobby",
   "  /rooms             list rooms and how many people are in each",
   "  /who [ROOM]        list the people in your room, or in ROOM",
+  "  /users             list everyone online, with their room and idle time",
+  "  /whois NICK        show where NICK is, for how long, and whether away",
   "  /msg NICK text     send a private message to NICK",
   "  /me action         describe an action, shown as '* yourname action'",
+  "  /away [message]    mark yourself away (shown to others); /away alone or talking ends it",
+  "  /topic [text]      show or set your room's topic; /topic - clears it",
+  "  /stats             server figures and your connection's bytes",
   "  /quit [message]    disconnect, with an optional goodbye message",
   "Any other line is sent to everyone in your room; start it with // to send a line beginning with /.",
 ];
@@ -95,6 +105,20 @@ export function parseCommand(line: string): Command {
       return rest === "" ? usage("/me action") : { kind: "me", action: rest };
     case "quit":
       return rest === "" ? { kind: "quit" } : { kind: "quit", message: rest };
+    case "users":
+      return rest === "" ? { kind: "users" } : usage("/users");
+    case "stats":
+      return rest === "" ? { kind: "stats" } : usage("/stats");
+    case "whois": {
+      const args = words(rest);
+      if (args.length !== 1) return usage("/whois NICK");
+      const nick = validateNick(args[0] as string);
+      return nick.ok ? { kind: "whois", nick: nick.name } : { kind: "error", message: nick.error };
+    }
+    case "away":
+      return rest === "" ? { kind: "away" } : { kind: "away", message: rest };
+    case "topic":
+      return rest === "" ? { kind: "topic" } : { kind: "topic", topic: rest };
     case "":
       return {
         kind: "error",

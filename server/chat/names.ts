@@ -50,3 +50,16 @@ export function validateRoomName(input: string): NameResult {
   const name = input.startsWith("#") ? input.slice(1) : input;
   return NAME.test(name) ? { ok: true, name } : { ok: false, error: ROOM_RULE };
 }
+
+/** The room every user starts in and returns to on `/part`; it always exists. */
+export const LOBBY = "lobby";
+
+/**
+ * The `attempt`-th nickname to try for `base`: `base` itself, then
+ * `base-2`, `base-3`, ... (shortened so it stays a valid nickname).
+ */
+export function nickCandidate(base: string, attempt: number): string {
+  if (attempt <= 1) return base;
+  const suffix = `-${attempt}`;
+  return base.slice(0, MAX_NAME_LENGTH - suffix.length) + suffix;
+}

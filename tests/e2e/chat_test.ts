@@ -135,6 +135,8 @@ Deno.test("chat: a client that never reads is disconnected and does not delay th
   const reader = await ChatClient.connect(server.chatPort!);
   // The stuck client connects but never reads a byte.
   const stuck = await connect(server.chatPort!);
+  // A connection that stays is announced after a moment, even without a line.
+  await reader.waitFor(/^\* guest-3 joined #lobby$/);
   await sender.send("/nick sender");
   await reader.waitFor("* guest-1 is now known as sender");
   const filler = "x".repeat(3900);
@@ -199,13 +201,23 @@ Deno.test("chat: flooding is refused with a notice and a flooder is disconnected
   const flooder = await ChatClient.connect(server.chatPort!);
   const victim = await ChatClient.connect(server.chatPort!);
   await flooder.send(Array.from({ length: 30 }, (_, i) => `spam ${i}`).join("\n"));
-  await flooder.waitFor("! Slow down: at most 5 lines per second; line dropped");
+  await flooder.waitFor("! Slow down: at most 5 lines per second; this line was dropped");
   await flooder.waitFor("! Disconnected for flooding");
   await flooder.closed;
   await victim.waitFor(`* ${flooder.defaultNick} left (flooding)`);
   const spam = victim.lines.filter((line) => line.includes("> spam "));
   assert.deepEqual(spam, [0, 1, 2, 3, 4].map((i) => `[lobby] <${flooder.defaultNick}> spam ${i}`));
   await victim.close();
+});
+
+Deno.test("chat: a throttled sender is told how many lines were dropped once it may speak again", async () => {
+  await using server = await startServer([...CHAT_ONLY, "--rate-limit", "5", "--rate-burst", "5"]);
+  const chatty = await ChatClient.connect(server.chatPort!);
+  await chatty.send(Array.from({ length: 8 }, (_, i) => `line ${i}`).join("\n"));
+  await chatty.waitFor("! Slow down: at most 5 lines per second; this line was dropped");
+  await chatty.waitFor("* You may speak again: 3 lines were dropped");
+  assert.equal(chatty.lines.filter((line) => line.startsWith("! Slow down")).length, 1);
+  await chatty.close();
 });
 
 Deno.test("chat: bad input is cleaned, oversize lines are refused, telnet Ctrl-C is answered", async () => {

@@ -54,8 +54,9 @@ Deno.test("real clients: a scripted nc user (printf | nc -N) gets readable outpu
   // What the terminal shows: the banner, the answer, and nothing else.
   assert.match(screen[0]!, /^Welcome to echochat \d+\.\d+\.\d+! 1 person online\.$/);
   assert.match(screen[1]!, /^You are guest-\d+, in #lobby\./);
-  assert.match(screen[2]!, /^\* In #lobby \(1\): guest-\d+$/);
-  assert.equal(screen.length, 3);
+  assert.match(screen[2]!, /^After 5m without input you get a warning and 30 s to answer/);
+  assert.match(screen[3]!, /^\* In #lobby \(1\): guest-\d+$/);
+  assert.equal(screen.length, 4);
 });
 
 Deno.test("real clients: a telnet user chats, and Ctrl-C neither hangs telnet nor sends the half line", async () => {
