@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { MetricDef, Scenario } from "./scenarios.ts";
+import type { MetricDef, Scenario } from "./scenario_kit.ts";
 import { C_EPOLL, DENO_LOOP, ECHOCHAT, NODE_NET } from "./servers.ts";
 import type { Measurement, ServerSpec, TargetVerdict } from "./types.ts";
 
