@@ -213,7 +213,7 @@ export function echoArgs(
 export function loadOptions(
   ctx: Context,
   timeoutMs: number,
-  onReady?: (line: string) => Promise<void>,
+  onReady?: (line: string, endWindow: () => void) => Promise<void>,
 ) {
   return {
     timeoutMs,
