@@ -134,6 +134,7 @@ async function run(options: Options, tools: Tools): Promise<number> {
     durationS: options.durationS,
     quick: options.quick,
     idleConns,
+    fileLimit: limit,
     ...(pinned ? { loadCpu: 1 } : {}),
   };
   const scenarios = SCENARIOS.filter((s) =>

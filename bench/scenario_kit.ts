@@ -31,6 +31,8 @@ export interface Context {
   readonly quick: boolean;
   /** Idle connections to open (10,000 unless the open-file limit is lower). */
   readonly idleConns: number;
+  /** The open-file hard limit: scenarios with many connections size themselves to it. */
+  readonly fileLimit: number;
 }
 
 /** How a figure is shown and compared. */
@@ -55,6 +57,8 @@ export interface Scenario {
   readonly title: string;
   /** Runs against echochat only (chat port or echochat flags). */
   readonly echochatOnly: boolean;
+  /** Runs only against these server ids (all when absent), e.g. to keep a long scenario short. */
+  readonly servers?: readonly string[];
   /** Needs the server's pid (so not for external targets). */
   readonly needsPid: boolean;
   /** Extra echochat flags for this scenario. */
@@ -65,18 +69,21 @@ export interface Scenario {
   readonly run: (ctx: Context, server: RunningServer, m: Measurement) => Promise<void>;
 }
 
+/** The load generator's CPU in the window: above 90 % its figures are a lower bound. */
 export const LOADGEN_CPU: MetricDef = {
   key: "loadgen_cpu_pct",
   label: "load generator CPU %",
   better: "none",
   digits: 0,
 };
+/** The server's CPU in the window, to tell a saturated server from an idle one. */
 export const SERVER_CPU: MetricDef = {
   key: "server_cpu_pct",
   label: "server CPU %",
   better: "none",
   digits: 0,
 };
+/** CPU the rest of the machine used in the window: high means the figures are noise. */
 export const OTHER_CPU: MetricDef = {
   key: "other_cpu_pct",
   label: "other processes CPU %",
@@ -182,6 +189,10 @@ export function serverCpuProbe(server: RunningServer, durationS: number) {
   return { onReady, fill };
 }
 
+/**
+ * echoload's arguments for `mode` against the server's echo port, paced on
+ * the server's accepts when its pid is known (else on a fixed connect rate).
+ */
 export function echoArgs(
   server: RunningServer,
   mode: string,
@@ -210,6 +221,7 @@ export function echoArgs(
   ];
 }
 
+/** runLoad options: the scenario's timeout, the load CPU when pinning, the READY hook. */
 export function loadOptions(
   ctx: Context,
   timeoutMs: number,

@@ -7,6 +7,8 @@
 import { num, runLoad } from "./loadgen.ts";
 import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
 import { ECHOCHAT } from "./servers.ts";
+import { chatIdleRss } from "./chat_idle_rss.ts";
+import { stuckPeers } from "./stuck_peers.ts";
 import {
   CHAT_ERROR_KEYS,
   checkErrors,
@@ -360,14 +362,17 @@ export const SCENARIOS: readonly Scenario[] = [
   stream,
   idleRss,
   churn,
+  stuckPeers,
   idleReaping,
   chat(100, 10, 100),
   chat(1000, 10, 10),
+  chatIdleRss,
 ];
 
 /** Whether `scenario` applies to the server with id `serverId` (and kind). */
 export function appliesTo(scenario: Scenario, serverId: string, hasPid: boolean): boolean {
   if (scenario.echochatOnly && serverId !== ECHOCHAT) return false;
+  if (scenario.servers !== undefined && !scenario.servers.includes(serverId)) return false;
   if (scenario.needsPid && !hasPid) return false;
   return true;
 }
