@@ -49,7 +49,13 @@ export const stuckPeers: Scenario = {
   servers: [ECHOCHAT, FAIR_REACTOR, NODE_NET, C_EPOLL],
   needsPid: true,
   metrics: [
-    { key: "max_stall_ms", label: "normal client: longest stall ms", better: "lower", digits: 1 },
+    {
+      key: "max_stall_ms",
+      label: "normal client: longest stall ms",
+      better: "lower",
+      digits: 1,
+      ratio: true,
+    },
     { key: "p99_ms", label: "normal client: p99 ms", better: "lower", digits: 2 },
     { key: "rps", label: "normal client: round trips/s", better: "higher", digits: 0 },
     { key: "kib_per_peer", label: "server KiB per stuck peer", better: "lower", digits: 1 },
