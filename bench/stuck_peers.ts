@@ -136,6 +136,13 @@ export const stuckPeers: Scenario = {
     });
     loadgenCpu(m, r);
     cpu.fill(m, num(r, "client_cpu_pct"));
+    const cap = num(r, "stuck_bytes");
+    if (cap < STUCK_BYTES) {
+      m.warnings.push(
+        `each stuck peer pushed at most ${(cap / 1024).toFixed(0)} KiB: ` +
+          "more would pass the kernel's TCP memory threshold (tcp_mem) on this machine",
+      );
+    }
     if (!up) throw new Error("the server did not survive the stuck peers");
     checkErrors(run, ECHO_ERROR_KEYS, peers + 1);
   },

@@ -57,7 +57,8 @@
  *     close). The cap keeps the machine safe: on loopback the server's kernel
  *     buffers autotune to several MiB per connection, so 1,000 peers pushing
  *     until they block would drive the whole machine into TCP memory
- *     pressure (net.ipv4.tcp_mem); 1,000 x 1 MiB stays under it. Reports the normal client's latency and its longest stall
+ *     pressure (net.ipv4.tcp_mem); 1,000 x 1 MiB stays under it, and the cap
+ *     is lowered where it would not (stuck_bytes in the RESULT). Reports the normal client's latency and its longest stall
  *     (max_stall_us: longest time without a completed round trip in the
  *     window), how many stuck peers are blocked / reached the cap / were
  *     closed by the server, when a stuck peer last got a byte in
@@ -590,6 +591,19 @@ static long tcp_mem_kib(void) {
     return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* lowers --stuck-bytes so that all stuck peers together stay under 90 % of
+ * tcp_mem's first threshold (below it the kernel does not regulate TCP memory) */
+static void sk_fit_tcp_mem(int peers) {
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_mem", "r");
+    long lo = 0;
+    if (!f) return;
+    if (fscanf(f, "%ld", &lo) != 1) lo = 0;
+    fclose(f);
+    if (lo <= 0 || peers <= 0) return;
+    double fit = 0.9 * (double)lo * (double)sysconf(_SC_PAGESIZE) / peers;
+    if ((double)opt_stuck_bytes > fit) opt_stuck_bytes = fit < 65536 ? 65536 : (size_t)fit;
+}
+
 /* ------------------------------------------------------------- trickle */
 /* bench addition: a slow typist on every connection (see the header) */
 
@@ -974,7 +988,10 @@ int main(int argc, char **argv) {
                                                    : "idle";
     /* stuck: conns[0] is the normal client, conns[1..--conns] the stuck peers */
     int stuck_peers = opt_conns;
-    if (opt_mode == M_STUCK) opt_conns++;
+    if (opt_mode == M_STUCK) {
+        opt_conns++;
+        sk_fit_tcp_mem(stuck_peers);
+    }
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGUSR1, on_usr1);
