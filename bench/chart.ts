@@ -53,6 +53,12 @@ export const PANELS: readonly Panel[] = [
     digits: 1,
   },
   { scenario: "churn", metric: "cps", title: "churn: connections/s (higher is better)", digits: 0 },
+  {
+    scenario: "stuck-peers",
+    metric: "max_stall_ms",
+    title: "1,000 stuck peers: normal client's longest stall ms (lower is better)",
+    digits: 0,
+  },
 ];
 
 const W = 980;

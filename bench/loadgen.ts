@@ -14,7 +14,7 @@ const C_DIR = fromFileUrl(new URL("./c/", import.meta.url));
 export interface Tools {
   /** Temporary directory holding the binaries (removed by {@link removeTools}). */
   readonly dir: string;
-  /** Echo load generator (pingpong, stream, idle, churn). */
+  /** Echo load generator (pingpong, stream, idle, churn, stuck, trickle). */
   readonly echoload: string;
   /** Chat load generator. */
   readonly chatload: string;
@@ -42,7 +42,16 @@ export async function buildTools(): Promise<Tools> {
   const names = ["echoload", "chatload", "epoll_echo", "procstat"] as const;
   const results = await Promise.all(names.map(async (name) => {
     const out = join(dir, name);
-    const r = await runQuiet(["gcc", "-O2", "-Wall", "-o", out, join(C_DIR, `${name}.c`), "-lm"]);
+    const r = await runQuiet([
+      "gcc",
+      "-O2",
+      "-Wall",
+      "-pthread",
+      "-o",
+      out,
+      join(C_DIR, `${name}.c`),
+      "-lm",
+    ]);
     if (r === null || r.code !== 0) {
       throw new Error(`gcc failed on bench/c/${name}.c:\n${r?.stderr ?? ""}`);
     }
@@ -93,9 +102,11 @@ export interface RunLoadOptions {
   /**
    * Called when the `READY` line arrives (all connected, window starting).
    * The run resolves only after the returned promise; if it rejects, the
-   * run rejects with that error.
+   * run rejects with that error. `endWindow` ends the load generator's
+   * window now (SIGUSR1), for runs whose `--duration` is only an upper bound
+   * (a hold that lasts until a measurement is done) or that must stop early.
    */
-  readonly onReady?: (line: string) => Promise<void>;
+  readonly onReady?: (line: string, endWindow: () => void) => Promise<void>;
 }
 
 /** Runs a load generator to the end and returns its `RESULT`. */
@@ -110,7 +121,13 @@ export async function runLoad(
     ...(options.cpu === undefined ? {} : { cpu: options.cpu }),
     onLine: (line) => {
       if (line.startsWith("READY") && options.onReady !== undefined) {
-        ready = options.onReady(line);
+        ready = options.onReady(line, () => {
+          try {
+            if (!child.hasExited()) Deno.kill(child.pid, "SIGUSR1");
+          } catch {
+            // it just exited
+          }
+        });
         ready.catch(() => {}); // observed below
       }
     },

@@ -1,7 +1,8 @@
 /**
- * `deno task bench`: measures echochat against a plain Deno loop, Node `net`
- * and a C epoll server in one run, on loopback, and writes a table (stdout),
- * a JSON file and an SVG chart. See bench/README.md.
+ * `deno task bench`: measures echochat against a plain Deno loop, a minimal
+ * fair Deno reactor, Node `net` and a C epoll server in one run, on loopback,
+ * and writes a table (stdout), a JSON file and an SVG chart. See
+ * bench/README.md.
  *
  * @module
  */
@@ -12,7 +13,8 @@ import { buildTools, removeTools, type Tools } from "./loadgen.ts";
 import { runningCount, runQuiet, stopAll } from "./process.ts";
 import { setProcstatHelper } from "./procstat.ts";
 import { computeRatios, fmt, renderText, type Report, writeJson } from "./report.ts";
-import { appliesTo, type Context, SCENARIOS } from "./scenarios.ts";
+import type { Context } from "./scenario_kit.ts";
+import { appliesTo, SCENARIOS } from "./scenarios.ts";
 import { availableServers, ECHOCHAT, type RunningServer, startServer } from "./servers.ts";
 import { evaluateTargets } from "./targets.ts";
 import type { Measurement, Options } from "./types.ts";
@@ -25,8 +27,9 @@ const COMMITTED_CHART = fromFileUrl(new URL("./chart.svg", import.meta.url));
 
 const HELP = `deno task bench [flags]
 
-Measures echochat against a plain Deno read/write loop, Node net, a C epoll
-server (the limit) and any --target, on loopback, in one run.
+Measures echochat against a plain Deno read/write loop, a minimal fair
+Deno.Conn reactor, Node net, a C epoll server (the limit) and any --target,
+on loopback, in one run.
 
   --quick              short windows (${QUICK_DURATION_S} s) for a smoke test
   --duration S         measurement window per scenario (default ${DEFAULT_DURATION_S} s)
@@ -131,6 +134,7 @@ async function run(options: Options, tools: Tools): Promise<number> {
     durationS: options.durationS,
     quick: options.quick,
     idleConns,
+    fileLimit: limit,
     ...(pinned ? { loadCpu: 1 } : {}),
   };
   const scenarios = SCENARIOS.filter((s) =>

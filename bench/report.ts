@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { MetricDef, Scenario } from "./scenarios.ts";
-import { C_EPOLL, DENO_LOOP, ECHOCHAT, NODE_NET } from "./servers.ts";
+import type { MetricDef, Scenario } from "./scenario_kit.ts";
+import { C_EPOLL, DENO_LOOP, ECHOCHAT, FAIR_REACTOR, NODE_NET } from "./servers.ts";
 import type { Measurement, ServerSpec, TargetVerdict } from "./types.ts";
 
 /** echochat's figure divided by a baseline's, for one metric. */
@@ -22,6 +22,7 @@ export interface Ratio {
 /** The baselines echochat is compared with, in column order. */
 export const RATIO_BASELINES: readonly { id: string; label: string }[] = [
   { id: DENO_LOOP, label: "vs Deno" },
+  { id: FAIR_REACTOR, label: "vs Fair" },
   { id: NODE_NET, label: "vs Node" },
   { id: C_EPOLL, label: "vs C" },
 ];

@@ -4,10 +4,26 @@
  *
  * @module
  */
-import { type LoadRun, nonZero, num, runLoad, type Tools } from "./loadgen.ts";
+import { num, runLoad } from "./loadgen.ts";
 import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
-import { ECHOCHAT, type RunningServer } from "./servers.ts";
-import type { Measurement } from "./types.ts";
+import { ECHOCHAT } from "./servers.ts";
+import { chatIdleRss } from "./chat_idle_rss.ts";
+import { stuckPeers } from "./stuck_peers.ts";
+import {
+  CHAT_ERROR_KEYS,
+  checkErrors,
+  ECHO_ERROR_KEYS,
+  echoArgs,
+  LOADGEN_CPU,
+  loadgenCpu,
+  loadOptions,
+  OTHER_CPU,
+  type Scenario,
+  SERVER_CPU,
+  serverCpuProbe,
+  settledRss,
+  waitForFds,
+} from "./scenario_kit.ts";
 
 /** Idle timeout (s) echochat gets in the idle-reaping scenario. */
 export const REAP_TIMEOUT_S = 2;
@@ -15,208 +31,6 @@ export const REAP_TIMEOUT_S = 2;
 export const REAP_HEARTBEAT_S = 1;
 /** Scheduling slack (s) allowed on top of timeout + heartbeat for the last close. */
 export const REAP_SLACK_S = 0.25;
-/**
- * New connections per second when the server's pid is unknown (external
- * targets). Otherwise echoload paces connects on the server's accepts
- * (`--server-pid`): Deno's listen backlog is 511, and connecting faster than
- * the server accepts overflows it; a dropped SYN costs 1 s, 3 s, 7 s ...
- */
-export const CONNECT_RATE_UNKNOWN_PID = 5000;
-/** Load-generator CPU share (% of one core) above which it counts as saturated. */
-export const SATURATED_PCT = 90;
-
-/** What every scenario run gets. */
-export interface Context {
-  /** Compiled load generators. */
-  readonly tools: Tools;
-  /** CPU for the load generator, when pinning. */
-  readonly loadCpu?: number;
-  /** Measurement window in seconds. */
-  readonly durationS: number;
-  /** Smoke-test mode. */
-  readonly quick: boolean;
-  /** Idle connections to open (10,000 unless the open-file limit is lower). */
-  readonly idleConns: number;
-}
-
-/** How a figure is shown and compared. */
-export interface MetricDef {
-  /** Key in {@link Measurement.metrics}. */
-  readonly key: string;
-  /** Row label for people. */
-  readonly label: string;
-  /** Which direction is good; `none` for plain information. */
-  readonly better: "higher" | "lower" | "none";
-  /** Decimals shown. */
-  readonly digits: number;
-  /** Show echochat's ratio to the baselines for this figure. */
-  readonly ratio?: boolean;
-}
-
-/** A benchmark scenario. */
-export interface Scenario {
-  /** Id for `--only` and the JSON. */
-  readonly id: string;
-  /** Heading for people. */
-  readonly title: string;
-  /** Runs against echochat only (chat port or echochat flags). */
-  readonly echochatOnly: boolean;
-  /** Needs the server's pid (so not for external targets). */
-  readonly needsPid: boolean;
-  /** Extra echochat flags for this scenario. */
-  readonly echochatFlags?: readonly string[];
-  /** Figures in report order. */
-  readonly metrics: readonly MetricDef[];
-  /** Measures `server`, filling `m`; throws on failure. */
-  readonly run: (ctx: Context, server: RunningServer, m: Measurement) => Promise<void>;
-}
-
-const LOADGEN_CPU: MetricDef = {
-  key: "loadgen_cpu_pct",
-  label: "load generator CPU %",
-  better: "none",
-  digits: 0,
-};
-const SERVER_CPU: MetricDef = {
-  key: "server_cpu_pct",
-  label: "server CPU %",
-  better: "none",
-  digits: 0,
-};
-const OTHER_CPU: MetricDef = {
-  key: "other_cpu_pct",
-  label: "other processes CPU %",
-  better: "none",
-  digits: 0,
-};
-
-/** Counters of an echoload run that must all be zero. */
-const ECHO_ERROR_KEYS = [
-  "errors",
-  "connect_failed",
-  "connect_timeout",
-  "io_errors",
-  "early_eof",
-  "mismatches",
-  "extra_bytes",
-  "lost_bytes",
-  "eof_missing",
-  "warm_failed",
-  "unfinished",
-  "unexpected_bytes",
-] as const;
-
-/** Counters of a chatload run that must all be zero. */
-const CHAT_ERROR_KEYS = [
-  "lost",
-  "reordered",
-  "corrupt",
-  "malformed",
-  "foreign",
-  "dups",
-  "gaps",
-  "io_errors",
-  "closed_by_server",
-  "connect_failed",
-  "connect_timeout",
-  "settle_timed_out",
-] as const;
-
-/** Fills the load generator's CPU share and flags saturation. */
-function loadgenCpu(m: Measurement, result: Record<string, string>): void {
-  const pct = num(result, "client_cpu_pct");
-  if (!Number.isFinite(pct)) return;
-  m.metrics.loadgen_cpu_pct = pct;
-  if (pct > SATURATED_PCT) {
-    m.loadgenSaturated = true;
-    m.warnings.push(
-      `load generator saturated (${pct.toFixed(0)} % of a core): figures are a lower bound`,
-    );
-  }
-}
-
-/** Throws when the run counted errors or did not connect everything. */
-function checkErrors(
-  run: LoadRun,
-  keys: readonly string[],
-  expectConns: number,
-  connectedKey = "connected",
-): void {
-  const bad = nonZero(run.result, keys);
-  const connected = num(run.result, connectedKey);
-  if (Number.isFinite(connected) && connected !== expectConns) {
-    bad.unshift(`${connectedKey}=${connected} of ${expectConns}`);
-  }
-  if (bad.length > 0) throw new Error(`load generator counted errors: ${bad.join(" ")}`);
-}
-
-/** Other processes using more than this (% of a core) in the window make the figures suspect. */
-export const BUSY_MACHINE_PCT = 15;
-
-/**
- * Server CPU in the window (sampled at READY and `durationS` later), and
- * the CPU everything else on the machine used meanwhile.
- */
-function serverCpuProbe(server: RunningServer, durationS: number) {
-  let pct = Number.NaN;
-  let busyPct = Number.NaN;
-  const onReady = async () => {
-    const pid = server.pid;
-    if (pid === undefined) return;
-    const a = await sample(pid);
-    const t0 = performance.now();
-    await sleep(durationS * 1000 - 30);
-    const b = await sample(pid);
-    const secs = (performance.now() - t0) / 1000;
-    pct = cpuBetween(a, b) / secs * 100;
-    busyPct = (b.busyAllS - a.busyAllS) / secs * 100;
-  };
-  /** Fills server_cpu_pct and other_cpu_pct of `m`, warns when the machine was busy. */
-  const fill = (m: Measurement, loadgenPct: number) => {
-    if (!Number.isFinite(pct)) return;
-    m.metrics.server_cpu_pct = pct;
-    if (!Number.isFinite(busyPct) || !Number.isFinite(loadgenPct)) return;
-    const other = Math.max(0, busyPct - pct - loadgenPct);
-    m.metrics.other_cpu_pct = other;
-    if (other > BUSY_MACHINE_PCT) {
-      m.warnings.push(
-        `machine busy: other processes used ${other.toFixed(0)} % of a core in the window; ` +
-          "these figures are unreliable",
-      );
-    }
-  };
-  return { onReady, fill };
-}
-
-function echoArgs(server: RunningServer, mode: string, conns: number, size: number, s: number) {
-  return [
-    "--host",
-    server.host,
-    "--port",
-    String(server.echoPort),
-    "--mode",
-    mode,
-    "--conns",
-    String(conns),
-    "--size",
-    String(size),
-    "--duration",
-    String(s),
-    ...(server.pid !== undefined
-      ? ["--server-pid", String(server.pid)]
-      : conns > 500
-      ? ["--connect-rate", String(CONNECT_RATE_UNKNOWN_PID)]
-      : []),
-  ];
-}
-
-function loadOptions(ctx: Context, timeoutMs: number, onReady?: (line: string) => Promise<void>) {
-  return {
-    timeoutMs,
-    ...(ctx.loadCpu === undefined ? {} : { cpu: ctx.loadCpu }),
-    ...(onReady === undefined ? {} : { onReady }),
-  };
-}
 
 function pingPong(conns: number): Scenario {
   return {
@@ -332,36 +146,6 @@ const churn: Scenario = {
     checkErrors(run, ECHO_ERROR_KEYS, 50);
   },
 };
-
-/**
- * Waits until the server holds `expected` more descriptors than `base`
- * (every connection accepted), at most `timeoutMs`. Returns the count seen.
- */
-async function waitForFds(
-  pid: number,
-  base: number,
-  expected: number,
-  timeoutMs: number,
-): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const n = (await sample(pid)).fds - base;
-    if (n >= expected || performance.now() > deadline) return n;
-    await sleep(50);
-  }
-}
-
-/** Waits until RSS changes by less than 0.5 % over 250 ms (at most 3 s); returns it. */
-async function settledRss(pid: number): Promise<number> {
-  let last = (await sample(pid)).rssBytes;
-  for (let i = 0; i < 12; i++) {
-    await sleep(250);
-    const now = (await sample(pid)).rssBytes;
-    if (Math.abs(now - last) <= last * 0.005) return now;
-    last = now;
-  }
-  return last;
-}
 
 const idleRss: Scenario = {
   id: "idle-rss",
@@ -578,14 +362,17 @@ export const SCENARIOS: readonly Scenario[] = [
   stream,
   idleRss,
   churn,
+  stuckPeers,
   idleReaping,
   chat(100, 10, 100),
   chat(1000, 10, 10),
+  chatIdleRss,
 ];
 
 /** Whether `scenario` applies to the server with id `serverId` (and kind). */
 export function appliesTo(scenario: Scenario, serverId: string, hasPid: boolean): boolean {
   if (scenario.echochatOnly && serverId !== ECHOCHAT) return false;
+  if (scenario.servers !== undefined && !scenario.servers.includes(serverId)) return false;
   if (scenario.needsPid && !hasPid) return false;
   return true;
 }

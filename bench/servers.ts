@@ -13,6 +13,7 @@ const HOST = "127.0.0.1";
 const REPO_ROOT = fromFileUrl(new URL("../", import.meta.url));
 const MAIN_TS = fromFileUrl(new URL("../main.ts", import.meta.url));
 const DENO_ECHO = fromFileUrl(new URL("./baselines/deno_echo.ts", import.meta.url));
+const FAIR_ECHO = fromFileUrl(new URL("./baselines/fair_echo.ts", import.meta.url));
 const NODE_ECHO = fromFileUrl(new URL("./baselines/node_echo.mjs", import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
 
@@ -20,6 +21,8 @@ const READY_TIMEOUT_MS = 20_000;
 export const ECHOCHAT = "echochat";
 /** Server id of the plain Deno read/write loop. */
 export const DENO_LOOP = "deno-loop";
+/** Server id of the minimal fair `Deno.Conn` reactor (what Deno can do without echochat's layers). */
+export const FAIR_REACTOR = "fair-reactor";
 /** Server id of the Node `net` echo server. */
 export const NODE_NET = "node-net";
 /** Server id of the C epoll echo server. */
@@ -57,8 +60,8 @@ export interface Availability {
 
 /**
  * Lists the servers to measure: echochat (when `main.ts` exists), the plain
- * Deno loop, Node `net` (when `node` is installed), the C epoll server and
- * every `--target host:port`.
+ * Deno loop, the minimal fair reactor, Node `net` (when `node` is installed),
+ * the C epoll server and every `--target host:port`.
  */
 export async function availableServers(targets: readonly string[]): Promise<Availability> {
   const servers: ServerSpec[] = [];
@@ -75,6 +78,7 @@ export async function availableServers(targets: readonly string[]): Promise<Avai
     notes.push(`echochat skipped: ${MAIN_TS} does not exist yet`);
   }
   servers.push({ id: DENO_LOOP, label: "Deno loop", kind: "deno" });
+  servers.push({ id: FAIR_REACTOR, label: "Fair reactor", kind: "fair" });
   const node = await runQuiet(["node", "--version"]);
   let nodeVersion: string | undefined;
   if (node !== null && node.code === 0) {
@@ -169,6 +173,9 @@ export async function startServer(spec: ServerSpec, options: StartOptions): Prom
       break;
     case "deno":
       argv = [Deno.execPath(), "run", "--no-config", "--allow-net", DENO_ECHO, String(echoPort)];
+      break;
+    case "fair":
+      argv = [Deno.execPath(), "run", "--no-config", "--allow-net", FAIR_ECHO, String(echoPort)];
       break;
     case "node":
       argv = ["node", NODE_ECHO, String(echoPort)];

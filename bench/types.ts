@@ -21,7 +21,7 @@ export interface Options {
 }
 
 /** The kinds of server the harness knows how to start. */
-export type ServerKind = "echochat" | "deno" | "node" | "c" | "external";
+export type ServerKind = "echochat" | "deno" | "fair" | "node" | "c" | "external";
 
 /** A server under test: one column of the report. */
 export interface ServerSpec {

@@ -48,6 +48,31 @@
  *     yet accepted (counted from the server's /proc/PID/fd), so the server's
  *     accept queue (Deno: 511) never overflows; a dropped SYN costs 1 s, 3 s,
  *     7 s ... of retransmission.
+ *   - SIGUSR1 ends the measurement window now (--duration is then an upper
+ *     bound); the drain and the RESULT line follow as usual.
+ *   - mode stuck: conns[0] is one normal client doing --size ping-pong round
+ *     trips; --conns more "stuck peers" connect too. From the window start
+ *     every stuck peer writes 16 KiB chunks whenever its socket takes them,
+ *     at most --stuck-bytes in all, and never reads (it only watches for a
+ *     close). The cap keeps the machine safe: on loopback the server's kernel
+ *     buffers autotune to several MiB per connection, so 1,000 peers pushing
+ *     until they block would drive the whole machine into TCP memory
+ *     pressure (net.ipv4.tcp_mem); 1,000 x 1 MiB stays under it, and the cap
+ *     is lowered where it would not (stuck_bytes in the RESULT). Reports the normal client's latency and its longest stall
+ *     (max_stall_us: longest time without a completed round trip in the
+ *     window), how many stuck peers are blocked / reached the cap / were
+ *     closed by the server, when a stuck peer last got a byte in
+ *     (stuck_last_write_s) and the kernel's TCP memory (tcp_mem_kib, from
+ *     /proc/net/sockstat) at the end of the window. Then the stuck peers are
+ *     closed at once (with unread data: a reset) and the normal client drains.
+ *   - mode trickle: a slow typist on every connection. After connecting, it
+ *     reads whatever the server sends on its own (a chat banner, join
+ *     notices) until nothing arrives for --quiet-ms (with --need-banner also
+ *     until every connection got a byte), then prints READY. In the window
+ *     every connection sends one letter (a..z, never a newline) every
+ *     --trickle-min..--trickle-max s (uniformly random, first one at a random
+ *     point of its first interval) and reads and counts what arrives. Then
+ *     every connection is closed at once (no drain).
  */
 #include <dirent.h>
 #define _GNU_SOURCE
@@ -57,6 +82,8 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,7 +95,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { M_PINGPONG, M_STREAM, M_IDLE, M_CHURN };
+enum { M_PINGPONG, M_STREAM, M_IDLE, M_CHURN, M_STUCK, M_TRICKLE };
+#define STUCK_CHUNK (16 * 1024)   /* bench addition: a stuck peer's write() size */
+#define STUCK_SOCKBUF (32 * 1024) /* bench addition: a stuck peer's SO_RCVBUF / SO_SNDBUF */
 enum { S_INIT, S_CONNECTING, S_OPEN, S_SHUT, S_CLOSED };
 
 #define PAT_LEN 131071u /* prime; pattern buffer is stored twice in a row */
@@ -99,6 +128,9 @@ struct conn {
     uint64_t t_last, gap_max;
     long last_bucket;
     int sec_starved;
+    /* bench additions: stuck peer state, trickle schedule */
+    int sk_state; /* SK_PUSHING, SK_BLOCKED, SK_CAPPED */
+    uint32_t rng;
 };
 
 /* options */
@@ -118,6 +150,12 @@ static double opt_drain_timeout = 3.0;
 static double opt_warmup_timeout = 30.0;
 static int opt_nodelay = 1;
 static int opt_close_log = 50;
+static size_t opt_stuck_bytes = 1024 * 1024; /* bench addition: per stuck peer */
+static double opt_trickle_min = 2.0, opt_trickle_max = 3.0; /* bench addition */
+static int opt_quiet_ms = 300;        /* bench addition: trickle settle */
+static int opt_need_banner = 0;       /* bench addition: trickle settle */
+static double opt_settle_timeout = 30.0;
+static volatile sig_atomic_t end_now; /* bench addition: SIGUSR1 */
 
 /* state */
 static int epfd;
@@ -442,17 +480,181 @@ static void idle_closed(struct conn *c, int reset) {
     }
 }
 
+/* --------------------------------------------------------------- stuck */
+/* bench addition: peers that push and never read (see the header) */
+
+enum { SK_PUSHING, SK_BLOCKED, SK_CAPPED };
+static long stuck_closed;
+static uint64_t stuck_last_write_ns;
+
+static void sk_push(struct conn *c) {
+    while (c->tx < opt_stuck_bytes) {
+        size_t len = opt_stuck_bytes - (size_t)c->tx;
+        if (len > STUCK_CHUNK) len = STUCK_CHUNK;
+        ssize_t w = write(c->fd, pat2 + (size_t)((c->tx + c->seed) % PAT_LEN), len);
+        if (w > 0) {
+            c->tx += (uint64_t)w;
+            tx_run += (uint64_t)w;
+            stuck_last_write_ns = now_ns();
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            c->sk_state = SK_BLOCKED;
+            set_events(c, EPOLLOUT | EPOLLRDHUP);
+            return;
+        } else { /* reset or closed by the server */
+            stuck_closed++;
+            conn_close(c);
+            return;
+        }
+    }
+    c->sk_state = SK_CAPPED;
+    set_events(c, EPOLLRDHUP);
+}
+
+static void sk_event(struct conn *c, unsigned e) {
+    if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+        stuck_closed++;
+        conn_close(c);
+    } else if (e & EPOLLOUT) {
+        c->sk_state = SK_PUSHING;
+        sk_push(c);
+    }
+}
+
+/* The normal client runs in its own thread with its own poll(), so the
+ * pushing of the stuck peers (up to GiB of write() calls in the main thread)
+ * never delays its round trips: on the shared CPU the kernel wakes it as soon
+ * as its echo arrives. Only this thread touches conns[0] and the latency
+ * samples during the window. */
+static long nc_errors, nc_early_eof, nc_mismatches;
+static volatile sig_atomic_t nc_stop;
+
+static void *normal_client(void *arg) {
+    struct conn *c = arg;
+    static unsigned char buf[4096];
+    struct pollfd p = {.fd = c->fd};
+    pp_next_msg(c);
+    for (;;) {
+        uint64_t t = now_ns();
+        if (t >= t_end || nc_stop) break;
+        while (c->sent < opt_size) {
+            ssize_t w = write(c->fd, c->msg + c->sent, opt_size - c->sent);
+            if (w > 0) c->sent += (size_t)w;
+            else if (w < 0 && errno == EINTR) continue;
+            else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+            else { nc_errors++; return NULL; }
+        }
+        p.events = POLLIN | (c->sent < opt_size ? POLLOUT : 0);
+        if (poll(&p, 1, 20) <= 0) continue;
+        if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = read(c->fd, buf, sizeof buf);
+        if (n == 0) { nc_early_eof++; return NULL; }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
+            nc_errors++;
+            return NULL;
+        }
+        size_t m = (size_t)n, expect = c->sent - c->rcvd;
+        if (m > expect) {
+            extra_bytes += m - expect;
+            m = expect;
+        }
+        if (m > 0 && memcmp(buf, c->msg + c->rcvd, m) != 0 && !c->bad) {
+            c->bad = 1;
+            nc_mismatches++;
+        }
+        c->rcvd += m;
+        if (c->rcvd == opt_size) {
+            t = now_ns();
+            lat_add(t - c->t0);
+            rtts++;
+            c->win_rtts++;
+            fair_tick(c, t);
+            pp_next_msg(c);
+        }
+    }
+    return NULL;
+}
+
+/* the kernel's TCP memory in KiB (/proc/net/sockstat "TCP: ... mem PAGES"), -1 if unknown */
+static long tcp_mem_kib(void) {
+    FILE *f = fopen("/proc/net/sockstat", "r");
+    if (!f) return -1;
+    char line[256];
+    long pages = -1;
+    while (fgets(line, sizeof line, f)) {
+        char *m = strncmp(line, "TCP:", 4) == 0 ? strstr(line, " mem ") : NULL;
+        if (m) pages = atol(m + 5);
+    }
+    fclose(f);
+    return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* lowers --stuck-bytes so that all stuck peers together stay under 90 % of
+ * tcp_mem's first threshold (below it the kernel does not regulate TCP memory) */
+static void sk_fit_tcp_mem(int peers) {
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_mem", "r");
+    long lo = 0;
+    if (!f) return;
+    if (fscanf(f, "%ld", &lo) != 1) lo = 0;
+    fclose(f);
+    if (lo <= 0 || peers <= 0) return;
+    double fit = 0.9 * (double)lo * (double)sysconf(_SC_PAGESIZE) / peers;
+    if ((double)opt_stuck_bytes > fit) opt_stuck_bytes = fit < 65536 ? 65536 : (size_t)fit;
+}
+
+/* ------------------------------------------------------------- trickle */
+/* bench addition: a slow typist on every connection (see the header) */
+
+static uint64_t trickle_sent, trickle_blocked;
+static uint64_t t_last_rx;
+
+/* next pause of connection c, uniformly random in [--trickle-min, --trickle-max] s */
+static uint64_t tr_interval(struct conn *c) {
+    c->rng ^= c->rng << 13;
+    c->rng ^= c->rng >> 17;
+    c->rng ^= c->rng << 5;
+    double u = (double)c->rng / 4294967296.0;
+    return (uint64_t)((opt_trickle_min + u * (opt_trickle_max - opt_trickle_min)) * 1e9);
+}
+
+static void tr_tick(uint64_t t) {
+    for (int i = 0; i < opt_conns; i++) {
+        struct conn *c = &conns[i];
+        if (c->state != S_OPEN || c->t0 > t) continue;
+        char letter = (char)('a' + c->seq % 26);
+        ssize_t w = write(c->fd, &letter, 1);
+        if (w == 1) {
+            c->seq++;
+            trickle_sent++;
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            trickle_blocked++;
+        } else {
+            n_io_errors++;
+            conn_close(c);
+            continue;
+        }
+        c->t0 += tr_interval(c);
+    }
+}
+
 /* ------------------------------------------------------------- generic */
 
 static void on_readable(struct conn *c) {
     ssize_t n = read(c->fd, rbuf, sizeof rbuf);
     if (n > 0) {
-        if (opt_mode == M_PINGPONG)
+        if (opt_mode == M_PINGPONG || opt_mode == M_STUCK) {
             pp_data(c, rbuf, (size_t)n);
-        else if (opt_mode == M_STREAM)
+        } else if (opt_mode == M_STREAM) {
             st_data(c, rbuf, (size_t)n);
-        else
+        } else if (opt_mode == M_TRICKLE) {
+            rx_total_all += (uint64_t)n;
+            c->rx += (uint64_t)n;
+            t_last_rx = now_ns();
+        } else {
             unexpected_bytes += (uint64_t)n;
+        }
         return;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
@@ -460,12 +662,12 @@ static void on_readable(struct conn *c) {
     if (c->state == S_SHUT) {
         if (n == 0) {
             n_eof_ok++;
-            if (opt_mode == M_PINGPONG) lost_bytes += c->sent - c->rcvd;
+            if (opt_mode == M_PINGPONG || opt_mode == M_STUCK) lost_bytes += c->sent - c->rcvd;
             if (opt_mode == M_STREAM) lost_bytes += c->tx - c->rx;
         } else {
             n_io_errors++;
         }
-    } else if (opt_mode == M_IDLE) {
+    } else if (opt_mode == M_IDLE || opt_mode == M_TRICKLE) {
         idle_closed(c, n < 0);
     } else {
         if (n == 0)
@@ -481,7 +683,7 @@ static void on_writable(struct conn *c) {
         set_events(c, EPOLLIN);
         return;
     }
-    if (opt_mode == M_PINGPONG)
+    if (opt_mode == M_PINGPONG || opt_mode == M_STUCK)
         pp_write(c);
     else if (opt_mode == M_STREAM && warming)
         st_warm_write(c);
@@ -500,6 +702,13 @@ static int start_connect(struct conn *c, struct sockaddr_in *sa) {
     if (opt_nodelay) {
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    if (opt_mode == M_STUCK && c->id > 0) {
+        /* small buffers on the peer's side (set before connect), so a stuck
+         * peer's own socket fills soon; the server's side autotunes as it likes */
+        int b = STUCK_SOCKBUF;
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &b, sizeof b);
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &b, sizeof b);
     }
     c->fd = fd;
     c->state = S_CONNECTING;
@@ -526,7 +735,7 @@ static int connect_done(struct conn *c) {
     }
     c->state = S_OPEN;
     c->t_connected = now_ns();
-    set_events(c, opt_mode == M_IDLE ? (EPOLLIN | EPOLLRDHUP) : EPOLLIN);
+    set_events(c, opt_mode == M_IDLE || opt_mode == M_TRICKLE ? (EPOLLIN | EPOLLRDHUP) : EPOLLIN);
     return 0;
 }
 
@@ -536,6 +745,10 @@ static void dispatch(struct epoll_event *ev) {
     unsigned e = ev->events;
     if (c->state == S_CONNECTING) {
         /* handled by caller */
+        return;
+    }
+    if (opt_mode == M_STUCK && c->id > 0 && running) {
+        sk_event(c, e);
         return;
     }
     if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
@@ -681,15 +894,23 @@ static void run_churn(void) {
     fflush(stdout);
 }
 
+static void on_usr1(int sig) {
+    (void)sig;
+    end_now = 1;
+}
+
 static void usage(const char *p) {
     fprintf(stderr,
-            "usage: %s --port P [--host 127.0.0.1] --mode pingpong|stream|idle|churn\n"
+            "usage: %s --port P [--host 127.0.0.1] --mode pingpong|stream|idle|churn|stuck|trickle\n"
             "          [--conns N=50] [--size BYTES=64] [--duration S=10]\n"
             "          [--window BYTES=262144] [--connect-concurrency N=256]\n"
             "          [--connect-rate PER_SEC=0 (unlimited)]\n"
             "          [--connect-timeout S=30] [--drain-timeout S=3] [--warmup-timeout S=30]\n"
             "          [--no-nodelay] [--close-log N=50]\n"
-            "          [--server-pid PID [--accept-window N=256]]\n",
+            "          [--server-pid PID [--accept-window N=256]]\n"
+            "          [--stuck-bytes BYTES=1048576] (stuck)\n"
+            "          [--trickle-min S=2] [--trickle-max S=3] [--quiet-ms MS=300]\n"
+            "          [--need-banner] [--settle-timeout S=30] (trickle)\n",
             p);
     exit(2);
 }
@@ -712,6 +933,12 @@ int main(int argc, char **argv) {
         {"close-log", required_argument, 0, 'L'},
         {"server-pid", required_argument, 0, 'P'},
         {"accept-window", required_argument, 0, 'A'},
+        {"stuck-bytes", required_argument, 0, 'B'},
+        {"trickle-min", required_argument, 0, 'i'},
+        {"trickle-max", required_argument, 0, 'I'},
+        {"quiet-ms", required_argument, 0, 'q'},
+        {"need-banner", no_argument, 0, 'b'},
+        {"settle-timeout", required_argument, 0, 'S'},
         {"help", no_argument, 0, '?'},
         {0, 0, 0, 0}};
     int o;
@@ -724,6 +951,8 @@ int main(int argc, char **argv) {
             else if (!strcmp(optarg, "stream")) opt_mode = M_STREAM;
             else if (!strcmp(optarg, "idle")) opt_mode = M_IDLE;
             else if (!strcmp(optarg, "churn")) opt_mode = M_CHURN;
+            else if (!strcmp(optarg, "stuck")) opt_mode = M_STUCK;
+            else if (!strcmp(optarg, "trickle")) opt_mode = M_TRICKLE;
             else usage(argv[0]);
             break;
         case 'c': opt_conns = atoi(optarg); break;
@@ -739,17 +968,33 @@ int main(int argc, char **argv) {
         case 'L': opt_close_log = atoi(optarg); break;
         case 'P': opt_server_pid = atoi(optarg); break;
         case 'A': opt_accept_window = atol(optarg); break;
+        case 'B': opt_stuck_bytes = (size_t)strtoull(optarg, NULL, 10); break;
+        case 'i': opt_trickle_min = atof(optarg); break;
+        case 'I': opt_trickle_max = atof(optarg); break;
+        case 'q': opt_quiet_ms = atoi(optarg); break;
+        case 'b': opt_need_banner = 1; break;
+        case 'S': opt_settle_timeout = atof(optarg); break;
         default: usage(argv[0]);
         }
     }
     if (opt_conns <= 0 || opt_size == 0 || opt_size > PAT_LEN || opt_duration <= 0) usage(argv[0]);
     if (opt_mode == M_STREAM && opt_window < opt_size) opt_window = opt_size;
+    if (opt_trickle_min <= 0 || opt_trickle_max < opt_trickle_min) usage(argv[0]);
     const char *mode_name = opt_mode == M_PINGPONG ? "pingpong"
                             : opt_mode == M_STREAM ? "stream"
                             : opt_mode == M_CHURN  ? "churn"
+                            : opt_mode == M_STUCK  ? "stuck"
+                            : opt_mode == M_TRICKLE ? "trickle"
                                                    : "idle";
+    /* stuck: conns[0] is the normal client, conns[1..--conns] the stuck peers */
+    int stuck_peers = opt_conns;
+    if (opt_mode == M_STUCK) {
+        opt_conns++;
+        sk_fit_tcp_mem(stuck_peers);
+    }
 
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGUSR1, on_usr1);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
@@ -778,6 +1023,8 @@ int main(int argc, char **argv) {
         conns[i].state = S_INIT;
         conns[i].seed = (uint32_t)(((uint64_t)i * 2654435761u) % PAT_LEN);
         conns[i].last_bucket = -1;
+        conns[i].rng = (uint32_t)i * 2654435761u + 0x9E3779B9u;
+        if (conns[i].rng == 0) conns[i].rng = 1;
     }
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) die("epoll_create1");
@@ -868,18 +1115,18 @@ int main(int argc, char **argv) {
      * accepted and served once before the measurement window starts. */
     long warm_failed = 0;
     double warmup_s = 0;
-    if (opt_mode != M_IDLE) {
+    if (opt_mode == M_PINGPONG || opt_mode == M_STREAM || opt_mode == M_STUCK) {
         uint64_t tw0 = now_ns();
         uint64_t tw_deadline = tw0 + (uint64_t)(opt_warmup_timeout * 1e9);
         warming = 1;
         for (int i = 0; i < opt_conns; i++) {
             struct conn *c = &conns[i];
             if (c->state != S_OPEN) continue;
-            if (opt_mode == M_PINGPONG) {
+            if (opt_mode == M_STREAM) {
+                st_warm_write(c);
+            } else {
                 pp_next_msg(c);
                 pp_write(c);
-            } else {
-                st_warm_write(c);
             }
         }
         for (;;) {
@@ -902,6 +1149,33 @@ int main(int argc, char **argv) {
         warming = 0;
         warmup_s = (double)(now_ns() - tw0) / 1e9;
     }
+    /* trickle: settle, reading what the server sends on its own */
+    long settle_timed_out = 0;
+    double settle_s = 0;
+    if (opt_mode == M_TRICKLE) {
+        uint64_t ts0 = now_ns();
+        uint64_t ts_deadline = ts0 + (uint64_t)(opt_settle_timeout * 1e9);
+        if (t_last_rx == 0) t_last_rx = ts0;
+        for (;;) {
+            uint64_t t = now_ns();
+            int all = 1;
+            for (int i = 0; opt_need_banner && all && i < opt_conns; i++)
+                if (conns[i].state == S_OPEN && conns[i].rx == 0) all = 0;
+            if (all && t - t_last_rx >= (uint64_t)opt_quiet_ms * 1000000ull) break;
+            if (t >= ts_deadline) {
+                settle_timed_out = 1;
+                break;
+            }
+            int n = epoll_wait(epfd, evs, MAX_EVENTS, 20);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                die("epoll_wait");
+            }
+            for (int i = 0; i < n; i++) dispatch(&evs[i]);
+        }
+        settle_s = (double)(now_ns() - ts0) / 1e9;
+    }
+    uint64_t settle_bytes = rx_total_all;
     printf("READY mode=%s connected=%ld failed=%ld timeout=%ld connect_s=%.3f warmed=%ld "
            "warm_failed=%ld warmup_s=%.3f\n",
            mode_name, n_connected, n_connect_failed, n_connect_timeout, connect_s, n_warmed,
@@ -918,27 +1192,59 @@ int main(int argc, char **argv) {
     for (int i = 0; i < opt_conns; i++) {
         struct conn *c = &conns[i];
         if (c->state != S_OPEN) continue;
-        if (opt_mode == M_PINGPONG) {
+        if (opt_mode == M_STUCK) {
+            continue; /* below, once the normal client's thread runs */
+        } else if (opt_mode == M_PINGPONG) {
             if (!c->warmed) continue; /* warm-up echo still outstanding */
             pp_next_msg(c);
             pp_write(c);
         } else if (opt_mode == M_STREAM) {
             st_pump(c);
+        } else if (opt_mode == M_TRICKLE) {
+            c->t0 = t_start + (uint64_t)((double)tr_interval(c) * (double)c->rng / 4294967296.0);
         }
+    }
+    pthread_t normal_thread;
+    int normal_started = 0;
+    if (opt_mode == M_STUCK && conns[0].state == S_OPEN && conns[0].warmed) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, conns[0].fd, NULL);
+        if (pthread_create(&normal_thread, NULL, normal_client, &conns[0]) != 0)
+            die("pthread_create");
+        normal_started = 1;
+        for (int i = 1; i < opt_conns; i++)
+            if (conns[i].state == S_OPEN) sk_push(&conns[i]);
     }
     for (;;) {
         uint64_t t = now_ns();
-        if (t >= t_end) break;
+        if (t >= t_end || end_now) break;
         int to_ms = (int)((t_end - t + 999999) / 1000000);
-        if (to_ms > 100) to_ms = 100;
+        if (to_ms > (opt_mode == M_TRICKLE ? 10 : 100)) to_ms = opt_mode == M_TRICKLE ? 10 : 100;
         int n = epoll_wait(epfd, evs, MAX_EVENTS, to_ms);
         if (n < 0) {
             if (errno == EINTR) continue;
             die("epoll_wait");
         }
         for (int i = 0; i < n; i++) dispatch(&evs[i]);
+        if (opt_mode == M_TRICKLE) tr_tick(now_ns());
     }
     uint64_t t_stop = now_ns();
+    if (normal_started) {
+        nc_stop = 1;
+        pthread_join(normal_thread, NULL);
+        struct conn *n0 = &conns[0];
+        n_io_errors += nc_errors;
+        n_early_eof += nc_early_eof;
+        n_mismatches += nc_mismatches;
+        if (nc_errors || nc_early_eof) {
+            close(n0->fd);
+            n0->fd = -1;
+            n0->state = S_CLOSED;
+        } else { /* back to the main loop for the drain */
+            struct epoll_event e = {.events = EPOLLIN, .data.ptr = n0};
+            if (epoll_ctl(epfd, EPOLL_CTL_ADD, n0->fd, &e) < 0) die("epoll_ctl ADD");
+            n0->events = EPOLLIN;
+        }
+    }
     running = 0;
     getrusage(RUSAGE_SELF, &ruw1);
     double cpu_w = (double)(ruw1.ru_utime.tv_sec - ruw0.ru_utime.tv_sec) +
@@ -947,8 +1253,44 @@ int main(int argc, char **argv) {
                    (double)(ruw1.ru_stime.tv_usec - ruw0.ru_stime.tv_usec) / 1e6;
     double run_s = (double)(t_stop - t_start) / 1e9;
     uint64_t gap_max_ns = 0;
-    long starved_1s = opt_mode == M_IDLE ? 0 : fair_seconds(t_stop, &gap_max_ns);
+    long starved_1s =
+        opt_mode == M_PINGPONG || opt_mode == M_STREAM ? fair_seconds(t_stop, &gap_max_ns) : 0;
     uint64_t rtts_run = rtts, rx_run_snap = rx_run, tx_run_snap = tx_run;
+
+    /* stuck: the normal client's longest stall; then close the stuck peers at once */
+    long sk_blocked = 0, sk_capped = 0, sk_pushing = 0, sk_open = 0, normal_open = 0;
+    uint64_t sk_min = UINT64_MAX, sk_max = 0, stall_ns = 0;
+    long tcp_kib = -1;
+    if (opt_mode == M_STUCK) {
+        struct conn *n0 = &conns[0];
+        stall_ns = n0->gap_max;
+        if (t_stop > n0->t_last && t_stop - n0->t_last > stall_ns) stall_ns = t_stop - n0->t_last;
+        normal_open = n0->state == S_OPEN;
+        tcp_kib = tcp_mem_kib();
+        for (int i = 1; i < opt_conns; i++) {
+            struct conn *c = &conns[i];
+            if (c->t_connected) {
+                if (c->tx < sk_min) sk_min = c->tx;
+                if (c->tx > sk_max) sk_max = c->tx;
+            }
+            if (c->state != S_OPEN) continue;
+            sk_open++;
+            if (c->sk_state == SK_BLOCKED) sk_blocked++;
+            else if (c->sk_state == SK_CAPPED) sk_capped++;
+            else sk_pushing++;
+            conn_close(c);
+        }
+        if (sk_min == UINT64_MAX) sk_min = 0;
+    }
+    /* trickle: no drain, close everything at once */
+    long trickle_open = 0;
+    if (opt_mode == M_TRICKLE) {
+        for (int i = 0; i < opt_conns; i++) {
+            if (conns[i].state != S_OPEN) continue;
+            trickle_open++;
+            conn_close(&conns[i]);
+        }
+    }
 
     /* ---------------- phase 3: drain + clean close check */
     draining = 1;
@@ -993,7 +1335,7 @@ int main(int argc, char **argv) {
     long errors = n_connect_failed + n_connect_timeout + n_io_errors + n_early_eof;
     uint64_t f_min = 0, f_med = 0, f_max = 0;
     long f_starved = 0;
-    if (opt_mode != M_IDLE) fairness(&f_min, &f_med, &f_max, &f_starved);
+    if (opt_mode == M_PINGPONG || opt_mode == M_STREAM) fairness(&f_min, &f_med, &f_max, &f_starved);
     if (opt_mode == M_PINGPONG) {
         qsort(lat, lat_n, sizeof *lat, cmp_u32);
         printf("RESULT mode=pingpong conns=%d size=%zu duration_s=%.3f connected=%ld rtts=%llu "
@@ -1028,6 +1370,37 @@ int main(int argc, char **argv) {
                n_eof_ok, n_eof_missing, connect_s, warmup_s, warm_failed, cpu_s, f_min / 1e6,
                f_med / 1e6, f_max / 1e6, f_starved, starved_1s, gap_max_ns / 1000.0, cpu_w,
                cpu_w / run_s * 100.0);
+    } else if (opt_mode == M_STUCK) {
+        qsort(lat, lat_n, sizeof *lat, cmp_u32);
+        printf("RESULT mode=stuck conns=%d size=%zu stuck_bytes=%zu duration_s=%.3f connected=%ld "
+               "rtts=%llu rps=%.0f p50_us=%.1f p99_us=%.1f max_us=%.1f max_stall_us=%.1f "
+               "normal_open_at_end=%ld stuck_open_at_end=%ld stuck_blocked=%ld stuck_capped=%ld "
+               "stuck_pushing=%ld stuck_closed_by_server=%ld stuck_pushed_bytes=%llu "
+               "stuck_kib_min=%.1f stuck_kib_max=%.1f stuck_last_write_s=%.3f tcp_mem_kib=%ld "
+               "errors=%ld connect_failed=%ld connect_timeout=%ld io_errors=%ld early_eof=%ld "
+               "mismatches=%ld extra_bytes=%llu lost_bytes=%llu eof_ok=%ld eof_missing=%ld "
+               "connect_s=%.3f warmup_s=%.3f warm_failed=%ld client_cpu_window_s=%.2f "
+               "client_cpu_pct=%.1f\n",
+               stuck_peers, opt_size, opt_stuck_bytes, run_s, n_connected,
+               (unsigned long long)rtts_run, (double)rtts_run / run_s, pct_us(50), pct_us(99),
+               lat_max_ns / 1000.0, stall_ns / 1000.0, normal_open, sk_open, sk_blocked, sk_capped,
+               sk_pushing, stuck_closed, (unsigned long long)tx_run_snap, sk_min / 1024.0,
+               sk_max / 1024.0,
+               stuck_last_write_ns ? (double)(stuck_last_write_ns - t_start) / 1e9 : 0.0, tcp_kib,
+               errors, n_connect_failed, n_connect_timeout, n_io_errors, n_early_eof, n_mismatches,
+               (unsigned long long)extra_bytes, (unsigned long long)lost_bytes, n_eof_ok,
+               n_eof_missing, connect_s, warmup_s, warm_failed, cpu_w, cpu_w / run_s * 100.0);
+    } else if (opt_mode == M_TRICKLE) {
+        printf("RESULT mode=trickle conns=%d duration_s=%.3f connected=%ld connect_failed=%ld "
+               "connect_timeout=%ld connect_s=%.3f settle_s=%.3f settle_timed_out=%ld "
+               "settle_bytes=%llu sent_bytes=%llu send_blocked=%llu received_bytes=%llu "
+               "closed_by_server=%ld reset_by_server=%ld still_open_at_end=%ld io_errors=%ld "
+               "errors=%ld client_cpu_window_s=%.2f client_cpu_pct=%.1f\n",
+               opt_conns, run_s, n_connected, n_connect_failed, n_connect_timeout, connect_s,
+               settle_s, settle_timed_out, (unsigned long long)settle_bytes,
+               (unsigned long long)trickle_sent, (unsigned long long)trickle_blocked,
+               (unsigned long long)rx_total_all, n_closed_by_server, n_reset_by_server,
+               trickle_open, n_io_errors, errors, cpu_w, cpu_w / run_s * 100.0);
     } else {
         for (int s = 0; s < 3600; s++)
             if (close_hist[s]) printf("CLOSE_HIST second=%d closes=%ld\n", s, close_hist[s]);
