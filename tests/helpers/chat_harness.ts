@@ -4,6 +4,7 @@
  * the chat says, to whom, and when, without sockets or waiting.
  */
 import { Reactor } from "../../reactor/mod.ts";
+import type { ChatAdapter } from "../../server/chat/adapter/chat_adapter.ts";
 import { LocalAdapter } from "../../server/chat/adapter/local_adapter.ts";
 import { type ChatProtocol, createChatProtocol } from "../../server/chat/chat_protocol.ts";
 import type { ChatOptions } from "../../server/chat/chat_options.ts";
@@ -56,7 +57,7 @@ export class ChatHarness {
   readonly chat: ChatProtocol;
   #port = 40000;
 
-  constructor(options: Partial<ChatOptions> = {}) {
+  constructor(options: Partial<ChatOptions> = {}, adapter?: ChatAdapter) {
     this.reactor = new Reactor({
       clock: this.clock.read,
       heartbeatIntervalMs: 3_600_000,
@@ -75,7 +76,12 @@ export class ChatHarness {
       now: this.clock.read,
       wallClock: () => this.wall,
       ...options,
-    }, new LocalAdapter({ historyLines: options.history ?? 20 }));
+    }, adapter ?? new LocalAdapter({ historyLines: options.history ?? 20 }));
+  }
+
+  /** Starts hearing other nodes (needed with a shared adapter). */
+  start(): Promise<void> {
+    return this.chat.start();
   }
 
   /** Connects a user and lets the welcome arrive. */
