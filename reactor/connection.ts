@@ -100,7 +100,6 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
   readonly #buffers: BufferOptions;
   readonly #traffic: Traffic;
   #phase = Phase.Open;
-  #reason: CloseReason | null = null;
   #writable = true;
 
   #readSize: number;
@@ -150,11 +149,6 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     return this.#writable;
   }
 
-  /** The reason of the close, once one was decided. */
-  get reason(): CloseReason | null {
-    return this.#reason;
-  }
-
   write(bytes: Uint8Array): boolean {
     if (!this.#writable) return false;
     const n = bytes.length;
@@ -200,7 +194,6 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
       return;
     }
     this.#phase = Phase.Closing;
-    this.#reason = reason;
     this.#input = null;
     this.#host.closing(this, reason);
     if (isAbortive(reason)) {

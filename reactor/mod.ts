@@ -6,9 +6,9 @@
  * @module
  */
 export type { AcceptErrorKind } from "./accept_loop.ts";
-export { type BufferOptions, DEFAULT_BUFFER_OPTIONS } from "./buffer_options.ts";
+export type { BufferOptions } from "./buffer_options.ts";
 export { type Clock, monotonicClock } from "./clock.ts";
-export { type CloseReason, isAbortive } from "./close_reason.ts";
+export type { CloseReason } from "./close_reason.ts";
 export type { Stream } from "./connection.ts";
 export type { Conn, Handler } from "./handler.ts";
 export type { ListenerStats, ListenOptions, Protocol } from "./listener_registry.ts";

@@ -9,7 +9,7 @@ export interface Pooled {
  *
  * Deno 2 has no `conn.rid`, so ids are ours: they start at 1, only increase,
  * and are never reused within a process, so a stale id can never name a new
- * connection. Add, lookup and remove are O(1); iteration is in accept order.
+ * connection. Add and remove are O(1); snapshots are in accept order.
  */
 export class ConnectionPool<T extends Pooled> {
   readonly #entries = new Map<number, T>();
@@ -33,19 +33,9 @@ export class ConnectionPool<T extends Pooled> {
     this.#entries.set(entry.id, entry);
   }
 
-  /** The entry with this id, or `undefined` if it is not (or no longer) live. */
-  get(id: number): T | undefined {
-    return this.#entries.get(id);
-  }
-
   /** Removes the entry with this id; returns whether it was present. */
   delete(id: number): boolean {
     return this.#entries.delete(id);
-  }
-
-  /** Live entries in accept order. Safe against removal during iteration. */
-  values(): IterableIterator<T> {
-    return this.#entries.values();
   }
 
   /** A snapshot of the live entries, for loops that close connections. */
