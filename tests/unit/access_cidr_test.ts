@@ -122,6 +122,11 @@ Deno.test("cidr: IPv4-mapped peers (a :: listener) match IPv4 rules", () => {
 Deno.test("cidr: peer addresses with a zone match, and non-addresses are null", () => {
   assert.equal(parseCidr("fe80::/10").contains(peer("fe80::1%eth0")), true);
   assert.equal(parsePeerAddress("not-an-address"), null);
+  assert.equal(parsePeerAddress("300.1.1.1"), null);
+  assert.equal(parsePeerAddress("::ffff:300.1.1.1"), null);
+  assert.equal(parsePeerAddress("::FFFF:10.0.0.1")?.toString(), "10.0.0.1");
+  assert.equal(parsePeerAddress("::ffff:a00:1")?.toString(), "10.0.0.1");
+  assert.equal(parsePeerAddress("0:0:0:0:0:ffff:10.0.0.1")?.toString(), "10.0.0.1");
   assert.equal(parsePeerAddress(""), null);
 });
 
