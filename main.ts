@@ -18,6 +18,7 @@ import {
 } from "./server/config.ts";
 import { LocalAdapter } from "./server/chat/adapter/local_adapter.ts";
 import { createChatProtocol } from "./server/chat/chat_protocol.ts";
+import { AccessPolicy } from "./server/access/access_policy.ts";
 import { createEchoHandler, ECHO_BUFFERS } from "./server/echo_handler.ts";
 import { withConnectionLog } from "./server/connection_log.ts";
 import { listenerLog } from "./server/listener_log.ts";
@@ -50,6 +51,14 @@ async function main(args: string[]): Promise<number> {
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
   const clock = monotonicClock;
+  const access = new AccessPolicy({
+    allow: config.allow,
+    deny: config.deny,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    connectionRate: config.connectionRate,
+    connectionBurst: config.connectionBurst,
+    now: clock,
+  });
   const reactor = new Reactor({
     maxConnections: config.maxConnections,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -57,7 +66,8 @@ async function main(args: string[]): Promise<number> {
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     maxQueuedBytesTotal: config.maxQueuedBytesTotal,
     clock,
-    observer: listenerLog(config.maxConnections),
+    ...(access.active ? { admission: access } : {}),
+    observer: listenerLog(config.maxConnections, undefined, (reason) => access.describe(reason)),
   });
 
   let addresses;
@@ -114,6 +124,7 @@ async function main(args: string[]): Promise<number> {
   log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
     ...totals,
     ...summary,
+    refusedByAccess: access.stats().refused,
     connections: plural(totals.accepted, "connection"),
   });
   await shutdownLogging();

@@ -131,6 +131,11 @@ export function echochatArgv(
     "warning",
     "--max-connections",
     "0",
+    // Every load generator connects from one address: per-address limits off.
+    "--max-connections-per-ip",
+    "0",
+    "--connection-rate",
+    "0",
     "--shutdown-grace",
     "0",
   ];

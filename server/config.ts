@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_REACTOR_OPTIONS, DEFAULT_STOP_GRACE_MS } from "../reactor/mod.ts";
 import { DEFAULT_CHAT_OPTIONS } from "./chat/chat_options.ts";
+import { type Cidr, CIDR_SYNTAX, parseCidrList } from "./access/cidr.ts";
 
 /** The validated settings of one server process. */
 export interface Config {
@@ -34,6 +35,16 @@ export interface Config {
   maxRooms: number;
   /** Longest a graceful stop waits for connections to flush, in ms. */
   shutdownGraceMs: number;
+  /** Only peers in these ranges may connect; empty means everyone not denied. */
+  allow: readonly Cidr[];
+  /** Peers in these ranges may not connect (deny wins over allow). */
+  deny: readonly Cidr[];
+  /** Most connections open at once from one client (IPv4 address or IPv6 /64); 0 means no limit. */
+  maxConnectionsPerIp: number;
+  /** New connections per second one client may open on average; 0 means no limit. */
+  connectionRate: number;
+  /** New connections one client may open at once. */
+  connectionBurst: number;
   /** Lowest level logged. */
   logLevel: LogLevelName;
   /** `text` for people, `json` for machines (one JSON object per line). */
@@ -61,6 +72,17 @@ export class ConfigError extends Error {
 const DEFAULT_ECHO_PORT = 8877;
 const DEFAULT_CHAT_PORT = 8878;
 const DEFAULT_MAX_CONNECTIONS = 10_000;
+/**
+ * Per-client limits (a client is an IPv4 address or an IPv6 /64). 100 open
+ * connections lets a classroom or office of 50 behind one NAT use echo and
+ * chat at once, while one host can still hold only 1% of --max-connections.
+ * A burst of 100 lets that whole room reconnect at once after a restart; 20
+ * new connections per second after it is far above what people do, yet
+ * holds one address to a sliver of what the server accepts per second.
+ */
+const DEFAULT_MAX_CONNECTIONS_PER_IP = 100;
+const DEFAULT_CONNECTION_RATE = 20;
+const DEFAULT_CONNECTION_BURST = 100;
 /** Longest `--echo-prefix`: it is copied before every echoed line. */
 const MAX_ECHO_PREFIX_BYTES = 256;
 /** Bytes in a MiB, the unit of byte-size flags. */
@@ -73,7 +95,8 @@ type Kind =
   | { type: "seconds"; min: number; zeroMeans?: string }
   | { type: "count"; min: number; max: number; scale?: number }
   | { type: "text"; nonEmpty: boolean; maxBytes?: number }
-  | { type: "enum"; values: readonly string[] };
+  | { type: "enum"; values: readonly string[] }
+  | { type: "cidrs" };
 
 interface OptionSpec {
   readonly flag: string;
@@ -210,6 +233,48 @@ const SPECS: readonly OptionSpec[] = [
     help: "seconds a graceful stop waits for clients before closing them",
   },
   {
+    flag: "allow",
+    key: "allow",
+    env: "ECHOCHAT_ALLOW",
+    default: "",
+    kind: { type: "cidrs" },
+    help: "only these addresses or CIDR ranges may connect (e.g. 10.0.0.0/8,::1); " +
+      "none means everyone not denied",
+  },
+  {
+    flag: "deny",
+    key: "deny",
+    env: "ECHOCHAT_DENY",
+    default: "",
+    kind: { type: "cidrs" },
+    help: "these addresses or CIDR ranges may not connect; deny wins over allow",
+  },
+  {
+    flag: "max-connections-per-ip",
+    key: "maxConnectionsPerIp",
+    env: "ECHOCHAT_MAX_CONNECTIONS_PER_IP",
+    default: String(DEFAULT_MAX_CONNECTIONS_PER_IP),
+    kind: { type: "count", min: 0, max: 1_000_000 },
+    help: "most connections open at once from one IPv4 address or IPv6 /64, 0 for no limit",
+  },
+  {
+    flag: "connection-rate",
+    key: "connectionRate",
+    env: "ECHOCHAT_CONNECTION_RATE",
+    default: String(DEFAULT_CONNECTION_RATE),
+    kind: { type: "count", min: 0, max: 1_000_000 },
+    help: "new connections per second from one IPv4 address or IPv6 /64, 0 for no limit",
+  },
+  {
+    flag: "connection-burst",
+    key: "connectionBurst",
+    env: "ECHOCHAT_CONNECTION_BURST",
+    default: String(DEFAULT_CONNECTION_BURST),
+    kind: { type: "count", min: 1, max: 1_000_000 },
+    help: "new connections one address may open at once, at least --connection-rate " +
+      "(by default the larger of the two)",
+  },
+  {
     flag: "log-level",
     key: "logLevel",
     env: "ECHOCHAT_LOG_LEVEL",
@@ -281,6 +346,9 @@ export function parseCommandLine(
   const result = config as unknown as Config;
   // The default burst is one second of lines when --rate-limit is above it.
   if (defaulted.has("rateBurst")) result.rateBurst = Math.max(result.rateBurst, result.rateLimit);
+  if (defaulted.has("connectionBurst")) {
+    result.connectionBurst = Math.max(result.connectionBurst, result.connectionRate);
+  }
   checkCombinations(result);
   return { kind: "run", config: result };
 }
@@ -311,6 +379,11 @@ function checkCombinations(config: Config): void {
   if (config.echoPort !== null && config.echoPort !== 0 && config.echoPort === config.chatPort) {
     throw new ConfigError(
       `--echo-port and --chat-port are both ${config.echoPort}: give them different ports`,
+    );
+  }
+  if (config.connectionBurst < config.connectionRate) {
+    throw new ConfigError(
+      `Invalid value "${config.connectionBurst}" for --connection-burst: expected at least --connection-rate (${config.connectionRate}), so one second of connections fits in a burst`,
     );
   }
   if (config.rateBurst < config.rateLimit) {
@@ -359,6 +432,16 @@ function convert(kind: Kind, raw: string, source: string): unknown {
       if (!kind.values.includes(lower)) throw invalid(`one of ${kind.values.join(", ")}`);
       return lower;
     }
+    case "cidrs": {
+      try {
+        return parseCidrList(raw);
+      } catch (error) {
+        if (!(error instanceof RangeError)) throw error;
+        throw new ConfigError(
+          `Invalid value "${raw}" for ${source}: ${error.message}; expected ${CIDR_SYNTAX}`,
+        );
+      }
+    }
   }
 }
 
@@ -402,6 +485,8 @@ export function helpText(name: string, version: string): string {
       ? "TEXT"
       : spec.kind.type === "port"
       ? "PORT"
+      : spec.kind.type === "cidrs"
+      ? "CIDR,..."
       : "N";
     lines.push(`${`  --${spec.flag} ${placeholder}`.padEnd(width)} ${spec.help}`);
     const shown = spec.default === "" ? "none" : spec.default;
@@ -418,7 +503,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
   for (const spec of SPECS) {
     const value = config[spec.key];
     const kind = spec.kind;
-    out[spec.flag] = kind.type === "seconds"
+    out[spec.flag] = kind.type === "cidrs"
+      ? (value as readonly Cidr[]).map(String)
+      : kind.type === "seconds"
       ? (value as number) / 1000
       : kind.type === "count" && kind.scale !== undefined
       ? (value as number) / kind.scale

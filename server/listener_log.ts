@@ -14,8 +14,14 @@ function formatHost(addr: Deno.Addr): string {
  * The listener log policy: accept failures and refusals are logged once
  * per burst with their counts, never once per attempt; a connection that
  * was gone before it was accepted is the peer's business (debug).
+ * `describeRefusal` words an admission policy's refusal reasons for people
+ * ("the address is in --deny"); a reason it does not know is logged as is.
  */
-export function listenerLog(maxConnections: number, now?: () => number): ReactorObserver {
+export function listenerLog(
+  maxConnections: number,
+  now?: () => number,
+  describeRefusal?: (reason: string) => string | undefined,
+): ReactorObserver {
   const bursts = new LogBursts(now === undefined ? {} : { now });
   return {
     acceptFailed(listener, error, kind, failures) {
@@ -58,9 +64,10 @@ export function listenerLog(maxConnections: number, now?: () => number): Reactor
           { ...fields, refused: plural(count, "connection") },
         );
       } else {
-        log.warn("Refused {refused} from {address} to {listener}: {reason}", {
+        log.warn("Refused {refused} from {address} to {listener}: {why}", {
           ...fields,
           address,
+          why: describeRefusal?.(reason) ?? reason,
           refused: plural(count, "connection"),
         });
       }

@@ -66,6 +66,12 @@ export async function runProgram(
 /**
  * Starts the server on 127.0.0.1 with the OS choosing free ports (unless
  * `args` say otherwise) and resolves once it logged that it listens.
+ *
+ * The per-address limits are off: every test client comes from 127.0.0.1,
+ * so a test of 200 users would otherwise be one address over its limits.
+ * Tests of those limits pass their own `--max-connections-per-ip` and
+ * `--connection-rate` in `args` (the last value of a flag wins); the
+ * environment cannot turn them back on.
  */
 export async function startServer(
   args: string[] = [],
@@ -88,6 +94,10 @@ export async function startServer(
       "0",
       "--log-format",
       "json",
+      "--max-connections-per-ip",
+      "0",
+      "--connection-rate",
+      "0",
       ...args,
     ],
     env: { DENO_NO_UPDATE_CHECK: "1", ...env },
