@@ -66,19 +66,12 @@ export function createChatHandler(options: ChatOptions, adapter: ChatAdapter): C
     if (!queued) node.tell(session, "! Too many lines waiting: this one was dropped");
   }
 
-  /** The decoder's callbacks for one session, made once when it connects. */
-  const sinkFor = (session: Session): LineSink => ({
-    onLine: (line) => onLine(session, line),
-    onOversize: (limit) =>
-      node.tell(session, `! Line too long (over ${limit} bytes): it was dropped`),
-    onTelnetReply: (bytes) => session.conn.write(bytes),
-    onTelnetCommand: (command) => {
-      if (command === "are-you-there") node.tell(session, `[${options.serverName}: yes]`);
-    },
-    onTimingMark: () => {
-      session.probed = false;
-    },
-  });
+  /** What every session's sink shares: one object, so a session costs one small sink. */
+  const shared: SinkContext = {
+    onLine,
+    tell: (session, line) => node.tell(session, line),
+    serverName: options.serverName,
+  };
 
   return {
     stats: () => node.stats(),
@@ -91,7 +84,7 @@ export function createChatHandler(options: ChatOptions, adapter: ChatAdapter): C
         options.wallClock(),
         options,
       );
-      session.sink = sinkFor(session);
+      session.sink = new SessionSink(session, shared);
       session.failed = (error) => {
         log.error("Chat failed on connection {id}: {error}", { id: conn.id, error });
         conn.end();
@@ -129,4 +122,47 @@ export function createChatHandler(options: ChatOptions, adapter: ChatAdapter): C
       node.close(session, reason);
     },
   };
+}
+
+/** What {@link SessionSink}s share. */
+interface SinkContext {
+  onLine(session: Session, line: string): void;
+  tell(session: Session, line: string): void;
+  serverName: string;
+}
+
+/**
+ * The decoder's callbacks for one session: methods on a prototype, so each
+ * session pays for one small object rather than a closure per callback.
+ */
+class SessionSink implements LineSink {
+  readonly #session: Session;
+  readonly #context: SinkContext;
+
+  constructor(session: Session, context: SinkContext) {
+    this.#session = session;
+    this.#context = context;
+  }
+
+  onLine(line: string): void {
+    this.#context.onLine(this.#session, line);
+  }
+
+  onOversize(limit: number): void {
+    this.#context.tell(this.#session, `! Line too long (over ${limit} bytes): it was dropped`);
+  }
+
+  onTelnetReply(bytes: Uint8Array): void {
+    this.#session.conn.write(bytes);
+  }
+
+  onTelnetCommand(command: string): void {
+    if (command === "are-you-there") {
+      this.#context.tell(this.#session, `[${this.#context.serverName}: yes]`);
+    }
+  }
+
+  onTimingMark(): void {
+    this.#session.probed = false;
+  }
 }

@@ -9,7 +9,7 @@ import {
 } from "./adapter/chat_adapter.ts";
 import type { ChatOptions } from "./chat_options.ts";
 import { LOBBY, nameKey, nickCandidate } from "./names.ts";
-import { duration, people } from "./replies.ts";
+import { boundedList, duration, people } from "./replies.ts";
 import type { Session } from "./session.ts";
 
 const encoder = new TextEncoder();
@@ -25,6 +25,9 @@ export function encodeLine(line: string): Uint8Array {
  * hears of them, while a real user who only reads is announced soon after.
  */
 export const ANNOUNCE_AFTER_MS = 1000;
+
+/** Arrivals in one room and one heartbeat announced one by one; more get one summary line. */
+const MAX_SINGLE_ANNOUNCEMENTS = 3;
 
 /** Why a user left, as the rest of the room reads it. */
 const LEAVE_REASONS: Partial<Record<CloseReason, string>> = {
@@ -213,6 +216,25 @@ export class ChatNode {
     this.toRoom(session.room, `* ${session.nick} joined #${session.room}`, session);
   }
 
+  /**
+   * Announces everyone who arrived in one room during one heartbeat: one
+   * line each for a few, one summary line for many (2,000 people connecting
+   * at once would otherwise cost every member 2,000 lines).
+   */
+  #announceAll(arrivals: Session[]): void {
+    if (arrivals.length <= MAX_SINGLE_ANNOUNCEMENTS) {
+      for (const session of arrivals) this.announce(session);
+      return;
+    }
+    for (const session of arrivals) {
+      session.announced = true;
+      this.#unannounced.delete(session);
+    }
+    const room = (arrivals[0] as Session).room;
+    const names = boundedList(arrivals.map((session) => session.nick), 10);
+    this.toRoom(room, `* ${people(arrivals.length)} joined #${room}: ${names}`, null);
+  }
+
   /** Moves a joined session between rooms, here; presence follows. */
   moveLocal(session: Session, room: string): void {
     this.#leaveLocal(session);
@@ -256,10 +278,15 @@ export class ChatNode {
    * and tells throttled users they may speak again.
    */
   tick(now: number): void {
+    const due = new Map<string, Session[]>();
     for (const session of this.#unannounced) {
       if (now - session.conn.openedAt < ANNOUNCE_AFTER_MS) break;
-      this.announce(session);
+      const key = nameKey(session.room);
+      const arrivals = due.get(key);
+      if (arrivals === undefined) due.set(key, [session]);
+      else arrivals.push(session);
     }
+    for (const arrivals of due.values()) this.#announceAll(arrivals);
     for (const session of this.#throttled) {
       if (session.bucket.tokens < 1) continue;
       this.#throttled.delete(session);

@@ -75,6 +75,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 
 const INITIAL_CAPACITY = 256;
 
+/** The line buffer of a decoder that has held no partial line yet (shared, never written). */
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Incremental decoder from raw telnet/nc bytes to sanitized lines.
  *
@@ -97,7 +100,7 @@ export class LineDecoder {
   readonly telnet: TelnetNegotiator;
   readonly #max: number;
   /** Line data of the current partial line; grown on demand up to #max. */
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = NO_BYTES;
   #len = 0;
   /** The current line exceeded #max: skip to its end, then report it once. */
   #discarding = false;

@@ -80,7 +80,9 @@ export class TelnetNegotiator {
   readonly #him = new Map<number, QState>();
   /** Times each side of each option went to "yes": key `option` for his side, `256 + option` for ours. */
   readonly #enables = new Map<number, number>();
-  readonly #ayt: TokenBucket;
+  readonly #aytOptions: { ratePerSecond: number; burst: number; now?: () => number };
+  /** Made at the first AYT: most connections never send one. */
+  #ayt: TokenBucket | null = null;
   #speaksTelnet = false;
   #probes = 0;
 
@@ -90,11 +92,11 @@ export class TelnetNegotiator {
     if (!(Number.isFinite(interval) && interval > 0)) {
       throw new RangeError(`aytIntervalMs must be a positive number, got ${interval}`);
     }
-    this.#ayt = new TokenBucket({
+    this.#aytOptions = {
       ratePerSecond: 1000 / interval,
       burst: 1,
       ...(options.now === undefined ? {} : { now: options.now }),
-    });
+    };
   }
 
   /**
@@ -172,6 +174,7 @@ export class TelnetNegotiator {
 
   /** Whether an IAC AYT arriving now should be answered (at most once per `aytIntervalMs`). */
   allowAreYouThere(): boolean {
+    this.#ayt ??= new TokenBucket(this.#aytOptions);
     return this.#ayt.tryTake();
   }
 

@@ -180,3 +180,16 @@ Deno.test("chat: the first chat user is guest-1, however many connections came b
   const first = await chat.connect();
   assert.equal(first.guestNick, "guest-1");
 });
+
+Deno.test("chat: many arrivals within one heartbeat are announced in one line", async () => {
+  await using chat = new ChatHarness();
+  const watcher = await chat.connect();
+  watcher.send("/nick watcher");
+  const crowd = [];
+  for (let i = 0; i < 12; i++) crowd.push(await chat.connect());
+  watcher.fresh();
+  await chat.advance(1000);
+  const lines = watcher.fresh();
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(lines[0]!, /^\* 12 people joined #lobby: guest-2, guest-3, .* and 2 more$/);
+});
