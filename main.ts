@@ -24,6 +24,8 @@ import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError, bindListeners } from "./server/listeners.ts";
 import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
+import { RefusalCounter } from "./server/metrics/refusal_counter.ts";
+import { type SideServices, startSideServices } from "./server/side_services.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -49,6 +51,7 @@ async function main(args: string[]): Promise<number> {
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
   const clock = monotonicClock;
+  const refusals = new RefusalCounter();
   const reactor = new Reactor({
     maxConnections: config.maxConnections,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -56,10 +59,11 @@ async function main(args: string[]): Promise<number> {
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     maxQueuedBytesTotal: config.maxQueuedBytesTotal,
     clock,
-    observer: listenerLog(config.maxConnections),
+    observer: refusals.observe(listenerLog(config.maxConnections)),
   });
 
   let addresses;
+  let side: SideServices;
   try {
     const chat = createChatProtocol({
       serverName: `${NAME} ${VERSION}`,
@@ -77,6 +81,14 @@ async function main(args: string[]): Promise<number> {
       },
       chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
     });
+    side = startSideServices({
+      config,
+      reactor,
+      chat: config.chatPort === null ? null : chat.stats,
+      refusals,
+      echoPort: addresses.find((a) => a.name === "echo")?.port ?? null,
+      clock,
+    });
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await reactor.abort();
@@ -89,9 +101,12 @@ async function main(args: string[]): Promise<number> {
   log.info("{name} {version} listening: {listening}", {
     name: NAME,
     version: VERSION,
-    listening: addresses.map((a) => `${a.name} on ${a.address}`).join(", "),
+    listening: [...addresses, ...side.addresses].map((a) => `${a.name} on ${a.address}`)
+      .join(", "),
     echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
     chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
+    udpAddress: side.udpAddress,
+    httpAddress: side.httpAddress,
     pid: Deno.pid,
     settings: describeConfig(config),
   });
@@ -99,6 +114,7 @@ async function main(args: string[]): Promise<number> {
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();
   removeSignalHandlers();
+  await side.close();
   const totals = reactor.stats().reduce(
     (sum, listener) => ({
       accepted: sum.accepted + listener.accepted,

@@ -47,13 +47,25 @@ Deno.test("compile safety: the program's module graph is local files and pinned 
       `${module.specifier} reads files at run time`,
     );
   }
-  assert.ok(Object.keys(graph.npmPackages ?? {}).every((name) => name.startsWith("@logtape/")));
+  const programPackages = other.filter((m) => m.specifier.startsWith("npm:"))
+    .map((m) => m.specifier.replace(/^npm:\/?/, "").replace(/@[^@]*$/, ""));
+  assert.deepEqual(programPackages.sort(), ["@logtape/logtape", "prom-client"]);
+  const lock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", ROOT))) as {
+    npm: Record<string, unknown>;
+  };
+  for (const name of Object.keys(graph.npmPackages ?? {})) {
+    assert.ok(name in lock.npm, `${name} is not pinned in deno.lock`);
+  }
 });
 
 Deno.test("compile safety: start and compile grant the same, minimal permissions", () => {
-  assert.deepEqual([...COMPILE_PERMISSIONS].sort(), ["--allow-env=ECHOCHAT_*", "--allow-net"]);
+  assert.deepEqual([...COMPILE_PERMISSIONS].sort(), [
+    "--allow-env=ECHOCHAT_*",
+    "--allow-net",
+    "--unstable-net",
+  ]);
   const startPermissions = denoJson.tasks.start.split(/\s+/).filter((w) =>
-    w.startsWith("--allow-")
+    w.startsWith("--allow-") || w.startsWith("--unstable-")
   );
   assert.deepEqual(startPermissions.sort(), [...COMPILE_PERMISSIONS].sort());
   assert.ok(ENV_NAMES.every((name) => name.startsWith("ECHOCHAT_")));
