@@ -34,9 +34,16 @@ export const STATUS_PAGE = `<!doctype html>
     <h2>Throughput, last 5 minutes <span class="legend"><i class="in"></i>in <i class="out"></i>out</span></h2>
     <svg id="chart" viewBox="0 0 600 180" preserveAspectRatio="none" role="img"
       aria-label="bytes per second in and out over the last five minutes"></svg>
+    <div class="axis"><span>5 min ago</span><span>4 min</span><span>3 min</span><span>2 min</span>
+      <span>1 min</span><span>now</span></div>
     <p class="detail">now <span id="rate-in">–</span> in, <span id="rate-out">–</span> out;
       peak <span id="chart-peak">–</span></p>
   </section>
+  <section class="panel"><h2>Listeners</h2>
+    <table><thead><tr><th>listener</th><th>address</th><th class="n">open</th>
+    <th class="n">accepted</th><th class="n">refused</th><th class="n">bytes in</th>
+    <th class="n">bytes out</th></tr></thead>
+    <tbody id="listeners"></tbody></table></section>
   <div class="columns">
     <section class="panel"><h2>Chat rooms</h2>
       <table><thead><tr><th>room</th><th class="n">users</th></tr></thead>
@@ -44,15 +51,9 @@ export const STATUS_PAGE = `<!doctype html>
       <p class="detail" id="rooms-more"></p></section>
     <section class="panel"><h2>Closes by reason</h2>
       <table><thead id="closes-head"></thead><tbody id="closes"></tbody></table></section>
-  </div>
-  <div class="columns">
-    <section class="panel"><h2>Listeners</h2>
-      <table><thead><tr><th>listener</th><th>address</th><th class="n">open</th>
-      <th class="n">accepted</th><th class="n">refused</th><th class="n">in</th><th class="n">out</th></tr></thead>
-      <tbody id="listeners"></tbody></table></section>
     <section class="panel"><h2>Process</h2>
       <table><tbody>
-      <tr><th>event-loop lag (max 1 min)</th><td class="n" id="lag">–</td></tr>
+      <tr><th>event-loop lag</th><td class="n" id="lag">–</td></tr>
       <tr><th>dispatcher backlog</th><td class="n" id="backlog">–</td></tr>
       <tr><th>queued output</th><td class="n" id="queued">–</td></tr>
       <tr><th>resident memory</th><td class="n" id="rss">–</td></tr>

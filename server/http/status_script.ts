@@ -58,12 +58,21 @@ export const STATUS_SCRIPT = `"use strict";
       svg.appendChild(line);
     }
     var slots = 300;
+    var firstX = W * (slots - samples.length) / (slots - 1);
     ["bytesIn", "bytesOut"].forEach(function (key) {
       var points = samples.map(function (s, i) {
         var x = W * (slots - samples.length + i) / (slots - 1);
         var y = H - (s[key] / top) * (H - 4);
         return x.toFixed(1) + "," + y.toFixed(1);
       });
+      if (key === "bytesIn" && points.length > 1) {
+        // Bytes in as a filled area, so an echo's identical out line does not hide it.
+        var area = document.createElementNS(SVG, "polygon");
+        area.setAttribute("class", "in-area");
+        area.setAttribute("points", firstX.toFixed(1) + "," + H + " " + points.join(" ") +
+          " " + W + "," + H);
+        svg.appendChild(area);
+      }
       var poly = document.createElementNS(SVG, "polyline");
       poly.setAttribute("class", key === "bytesIn" ? "in" : "out");
       poly.setAttribute("points", points.join(" "));
@@ -142,8 +151,8 @@ export const STATUS_SCRIPT = `"use strict";
       return tr;
     }), "no listeners");
 
-    setText("lag", (doc.reactor.eventLoopLagSeconds * 1000).toFixed(1) + " ms (" +
-      (doc.reactor.eventLoopLagMaxSeconds * 1000).toFixed(1) + " ms)");
+    setText("lag", (doc.reactor.eventLoopLagSeconds * 1000).toFixed(1) + " ms, max " +
+      (doc.reactor.eventLoopLagMaxSeconds * 1000).toFixed(1) + " ms");
     setText("backlog", count(doc.reactor.backlog));
     setText("queued", bytes(doc.reactor.queuedBytes));
     setText("rss", bytes(doc.memory.rssBytes));

@@ -20,11 +20,13 @@ h2 { margin: 0 0 8px; font-size: 13px; text-transform: uppercase; letter-spacing
 .panel { margin-top: 12px; }
 .big { margin: 0; font-size: 32px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .detail { margin: 2px 0 0; color: var(--muted); font-size: 13px; }
-.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 12px; }
+.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
 svg#chart { width: 100%; height: 180px; display: block; }
 svg#chart .grid { stroke: var(--line); stroke-width: 1; }
 svg#chart .in { fill: none; stroke: var(--in); stroke-width: 2; vector-effect: non-scaling-stroke; }
-svg#chart .out { fill: none; stroke: var(--out); stroke-width: 2; vector-effect: non-scaling-stroke; }
+svg#chart .in-area { fill: var(--in); fill-opacity: .15; stroke: none; }
+svg#chart .out { fill: none; stroke: var(--out); stroke-width: 1.5; stroke-dasharray: 5 3; vector-effect: non-scaling-stroke; }
+.axis { display: flex; justify-content: space-between; color: var(--muted); font-size: 12px; margin-top: 2px; }
 .legend { float: right; text-transform: none; letter-spacing: 0; }
 .legend i { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 10px; }
 .legend i.in { background: var(--in); }
@@ -32,7 +34,7 @@ svg#chart .out { fill: none; stroke: var(--out); stroke-width: 2; vector-effect:
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid var(--line); font-size: 14px; }
 th { font-weight: 600; color: var(--muted); }
-.n { text-align: right; }
+.n { text-align: right; white-space: nowrap; }
 .empty { color: var(--muted); font-style: italic; }
 footer { margin: 16px auto 24px; color: var(--muted); font-size: 13px; }
 a { color: var(--in); }
