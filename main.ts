@@ -98,6 +98,8 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
 
+  // Before the startup line: whoever reads it may signal at once.
+  const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   log.info("{name} {version} listening: {listening}", {
     name: NAME,
     version: VERSION,
@@ -111,7 +113,6 @@ async function main(args: string[]): Promise<number> {
     settings: describeConfig(config),
   });
 
-  const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();
   removeSignalHandlers();
   await side.close();
