@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { type Clock, formatAddr } from "../../reactor/mod.ts";
 import { LogBursts } from "../log_bursts.ts";
+import { plural } from "../plural.ts";
 import { refusedSource } from "./reflection_guard.ts";
 import { SourceLimiter } from "./source_limiter.ts";
 import type { UdpEchoOptions } from "./udp_options.ts";
@@ -142,9 +143,15 @@ export class UdpEcho {
   #drop(reason: UdpDropReason, source: Deno.NetAddr, error?: unknown): void {
     this.#counts.dropped[reason]++;
     const count = this.#bursts.note(`${reason}:${source.hostname}`);
-    const fields = { reason, peer: formatAddr(source), address: source.hostname, count, error };
-    const message =
-      "UDP datagrams from {address} not echoed ({reason}): {count} since the last line";
+    const fields = {
+      reason,
+      peer: formatAddr(source),
+      address: source.hostname,
+      count,
+      datagrams: plural(count ?? 1, "UDP datagram"),
+      error,
+    };
+    const message = "Not echoed: {datagrams} from {address} ({reason})";
     if (count === null) log.debug(message, fields);
     else log.info(message, fields);
   }
