@@ -141,10 +141,9 @@ Deno.test("http: /healthz is 200 while serving and 503 from the start of a grace
     "60",
   ]);
   const http = server.httpPort!;
-  assert.deepEqual(
-    { ...(await fetchText(http, "/healthz")), headers: undefined },
-    { status: 200, body: "ok\n", headers: undefined },
-  );
+  const serving = await fetchText(http, "/healthz");
+  assert.equal(serving.status, 200);
+  assert.equal(serving.body, "ok\n");
   // A peer that never sends its FIN keeps the graceful stop going.
   const stubborn = await connect(server.echoPort!);
   await writeAll(stubborn, encoder.encode("x"));
