@@ -26,6 +26,8 @@ import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError, bindListeners } from "./server/listeners.ts";
 import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
+import { RefusalCounter } from "./server/metrics/refusal_counter.ts";
+import { type SideServices, startSideServices } from "./server/side_services.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -59,6 +61,7 @@ async function main(args: string[]): Promise<number> {
     connectionBurst: config.connectionBurst,
     now: clock,
   });
+  const refusals = new RefusalCounter();
   const reactor = new Reactor({
     maxConnections: config.maxConnections,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -67,10 +70,13 @@ async function main(args: string[]): Promise<number> {
     maxQueuedBytesTotal: config.maxQueuedBytesTotal,
     clock,
     ...(access.active ? { admission: access } : {}),
-    observer: listenerLog(config.maxConnections, undefined, (reason) => access.describe(reason)),
+    observer: refusals.observe(
+      listenerLog(config.maxConnections, undefined, (reason) => access.describe(reason)),
+    ),
   });
 
   let addresses;
+  let side: SideServices;
   try {
     const chat = createChatProtocol({
       serverName: `${NAME} ${VERSION}`,
@@ -92,6 +98,14 @@ async function main(args: string[]): Promise<number> {
       },
       chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
     });
+    side = startSideServices({
+      config,
+      reactor,
+      chat: config.chatPort === null ? null : chat.stats,
+      refusals,
+      echoPort: addresses.find((a) => a.name === "echo")?.port ?? null,
+      clock,
+    });
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await reactor.abort();
@@ -101,19 +115,24 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
 
+  // Before the startup line: whoever reads it may signal at once.
+  const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   log.info("{name} {version} listening: {listening}", {
     name: NAME,
     version: VERSION,
-    listening: addresses.map((a) => `${a.name} on ${a.address}`).join(", "),
+    listening: [...addresses, ...side.addresses].map((a) => `${a.name} on ${a.address}`)
+      .join(", "),
     echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
     chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
+    udpAddress: side.udpAddress,
+    httpAddress: side.httpAddress,
     pid: Deno.pid,
     settings: describeConfig(config),
   });
 
-  const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();
   removeSignalHandlers();
+  await side.close();
   const totals = reactor.stats().reduce(
     (sum, listener) => ({
       accepted: sum.accepted + listener.accepted,

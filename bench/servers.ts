@@ -145,6 +145,7 @@ export function echochatArgv(
     "run",
     "--allow-net",
     "--allow-env=ECHOCHAT_*",
+    "--unstable-net",
     MAIN_TS,
     ...flags,
     ...extra,

@@ -114,6 +114,11 @@ export class Reactor {
     return this.#dispatcher.backlog;
   }
 
+  /** Whether a stop, graceful or not, has begun (health checks report it). */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   /** Counters of every listener (and of `add`ed streams, under their listener name). */
   stats(): ListenerStats[] {
     return this.#listeners.stats();

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_REACTOR_OPTIONS, DEFAULT_STOP_GRACE_MS } from "../reactor/mod.ts";
 import { DEFAULT_CHAT_OPTIONS } from "./chat/chat_options.ts";
 import { type Cidr, CIDR_SYNTAX, parseCidrList } from "./access/cidr.ts";
+import { DEFAULT_UDP_OPTIONS } from "./udp/udp_options.ts";
 
 /** The validated settings of one server process. */
 export interface Config {
@@ -49,6 +50,14 @@ export interface Config {
   logLevel: LogLevelName;
   /** `text` for people, `json` for machines (one JSON object per line). */
   logFormat: "text" | "json";
+  /** HTTP side port (metrics, health, status page); 0 lets the OS pick; `null` means off. */
+  httpPort: number | null;
+  /** UDP echo on the echo port: `on` whenever the echo port is on, or `off`. */
+  udp: "on" | "off";
+  /** UDP datagrams per second one source address may have echoed. */
+  udpRate: number;
+  /** UDP datagrams one source address may have echoed in a burst. */
+  udpBurst: number;
 }
 
 /** Log levels accepted by `--log-level`. */
@@ -290,6 +299,39 @@ const SPECS: readonly OptionSpec[] = [
     kind: { type: "enum", values: ["text", "json"] },
     help: "text for people, json for one JSON object per line",
   },
+  {
+    flag: "http-port",
+    key: "httpPort",
+    env: "ECHOCHAT_HTTP_PORT",
+    default: "off",
+    kind: { type: "port" },
+    help: "HTTP port for /metrics, /healthz and the status page, 0 for any free port, " +
+      "off to disable",
+  },
+  {
+    flag: "udp",
+    key: "udp",
+    env: "ECHOCHAT_UDP",
+    default: "on",
+    kind: { type: "enum", values: ["on", "off"] },
+    help: "UDP echo on the echo port: on or off",
+  },
+  {
+    flag: "udp-rate",
+    key: "udpRate",
+    env: "ECHOCHAT_UDP_RATE",
+    default: String(DEFAULT_UDP_OPTIONS.ratePerSecond),
+    kind: { type: "count", min: 1, max: 1_000_000 },
+    help: "UDP datagrams per second echoed to one source address",
+  },
+  {
+    flag: "udp-burst",
+    key: "udpBurst",
+    env: "ECHOCHAT_UDP_BURST",
+    default: String(DEFAULT_UDP_OPTIONS.burst),
+    kind: { type: "count", min: 1, max: 1_000_000 },
+    help: "UDP datagrams echoed to one source address in a burst",
+  },
 ];
 
 const BOOLEAN_FLAGS: Record<string, { short: string }> = {
@@ -385,6 +427,14 @@ function checkCombinations(config: Config): void {
     throw new ConfigError(
       `Invalid value "${config.connectionBurst}" for --connection-burst: expected at least --connection-rate (${config.connectionRate}), so one second of connections fits in a burst`,
     );
+  }
+  const tcpPorts = [["--echo-port", config.echoPort], ["--chat-port", config.chatPort]] as const;
+  for (const [flag, port] of tcpPorts) {
+    if (config.httpPort !== null && config.httpPort !== 0 && config.httpPort === port) {
+      throw new ConfigError(
+        `--http-port and ${flag} are both ${port}: give them different ports`,
+      );
+    }
   }
   if (config.rateBurst < config.rateLimit) {
     throw new ConfigError(

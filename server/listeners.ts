@@ -46,7 +46,13 @@ export function bindListeners(
   return bound;
 }
 
-function describeBindError(error: unknown, name: string, host: string, port: number): string {
+/** A one-line message for a failed bind: what went wrong and which flag changes it. */
+export function describeBindError(
+  error: unknown,
+  name: string,
+  host: string,
+  port: number,
+): string {
   const flag = `--${name}-port`;
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {

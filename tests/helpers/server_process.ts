@@ -8,10 +8,10 @@ import denoJson from "../../deno.json" with { type: "json" };
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
-/** The `--allow-*` flags of the compile task: the binary's permissions. */
+/** The `--allow-*` and `--unstable-*` flags of the compile task: what the binary may do. */
 export const COMPILE_PERMISSIONS: readonly string[] = denoJson.tasks.compile
   .split(/\s+/)
-  .filter((word) => word.startsWith("--allow-"));
+  .filter((word) => word.startsWith("--allow-") || word.startsWith("--unstable-"));
 
 /** One parsed JSON log record. */
 export type LogRecord = Record<string, unknown> & { message: string; level: string };
@@ -22,6 +22,10 @@ export interface ServerProcess {
   echoPort: number | null;
   /** The chat port, or `null` when the chat listener is off. */
   chatPort: number | null;
+  /** The UDP echo port, or `null` when UDP echo is off. */
+  udpPort: number | null;
+  /** The HTTP side port, or `null` when it is off (pass `--http-port 0` to get one). */
+  httpPort: number | null;
   /** Process id. */
   pid: number;
   /** Every log record so far. */
@@ -192,6 +196,8 @@ export async function startServer(
   return {
     echoPort: portOf(started.echoAddress),
     chatPort: portOf(started.chatAddress),
+    udpPort: portOf(started.udpAddress),
+    httpPort: portOf(started.httpAddress),
     pid: child.pid,
     logs,
     waitForLog,
