@@ -1,9 +1,10 @@
 /**
  * echochat: a TCP echo and chat server on one reactor.
  *
- * Composition root: command line -> logging -> reactor + listeners -> run.
- * Exit codes: 0 after a clean stop, 1 when a port cannot be bound, 2 for a
- * bad flag or environment value.
+ * Composition root: command line -> TLS certificate -> logging -> reactor +
+ * listeners -> run. Exit codes: 0 after a clean stop, 1 when a port cannot
+ * be bound, 2 for a bad flag or environment value, or a TLS certificate or
+ * key that cannot be used.
  *
  * @module
  */
@@ -24,6 +25,13 @@ import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError, bindListeners } from "./server/listeners.ts";
 import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
+import {
+  loadTlsCertificate,
+  logTlsCertificate,
+  type TlsCertificate,
+  TlsError,
+  type TlsFiles,
+} from "./server/tls.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -45,6 +53,19 @@ async function main(args: string[]): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${NAME}: ${error.message}`);
     return 2;
+  }
+
+  // Read and check the TLS files before anything is bound: a bad pair is a bad flag.
+  let tls: { files: TlsFiles; certificate: TlsCertificate } | null = null;
+  if (config.tlsCert !== null && config.tlsKey !== null) {
+    const files = { cert: config.tlsCert, key: config.tlsKey };
+    try {
+      tls = { files, certificate: await loadTlsCertificate(files, config.host) };
+    } catch (error) {
+      if (!(error instanceof TlsError)) throw error;
+      console.error(`${NAME}: ${error.message}`);
+      return 2;
+    }
   }
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
@@ -76,7 +97,7 @@ async function main(args: string[]): Promise<number> {
         buffers: ECHO_BUFFERS,
       },
       chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
-    });
+    }, tls === null ? undefined : { cert: tls.certificate.cert, key: tls.certificate.key });
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await reactor.abort();
@@ -92,9 +113,16 @@ async function main(args: string[]): Promise<number> {
     listening: addresses.map((a) => `${a.name} on ${a.address}`).join(", "),
     echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
     chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
+    echoTlsAddress: addresses.find((a) => a.name === "echo-tls")?.address ?? null,
+    chatTlsAddress: addresses.find((a) => a.name === "chat-tls")?.address ?? null,
     pid: Deno.pid,
     settings: describeConfig(config),
   });
+
+  if (tls !== null) {
+    const listeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
+    logTlsCertificate(tls.certificate, tls.files, listeners);
+  }
 
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();

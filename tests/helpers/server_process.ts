@@ -22,6 +22,10 @@ export interface ServerProcess {
   echoPort: number | null;
   /** The chat port, or `null` when the chat listener is off. */
   chatPort: number | null;
+  /** The TLS echo port, or `null` when it is off (the default). */
+  echoTlsPort: number | null;
+  /** The TLS chat port, or `null` when it is off (the default). */
+  chatTlsPort: number | null;
   /** Process id. */
   pid: number;
   /** Every log record so far. */
@@ -182,6 +186,8 @@ export async function startServer(
   return {
     echoPort: portOf(started.echoAddress),
     chatPort: portOf(started.chatAddress),
+    echoTlsPort: portOf(started.echoTlsAddress),
+    chatTlsPort: portOf(started.chatTlsAddress),
     pid: child.pid,
     logs,
     waitForLog,
