@@ -32,6 +32,7 @@ import {
   TlsError,
   type TlsFiles,
 } from "./server/tls.ts";
+import { reloadOnHangup, TlsReloader } from "./server/tls_reload.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -119,14 +120,24 @@ async function main(args: string[]): Promise<number> {
     settings: describeConfig(config),
   });
 
+  let removeReloadHandler = () => {};
   if (tls !== null) {
     const listeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
     logTlsCertificate(tls.certificate, tls.files, listeners);
+    removeReloadHandler = reloadOnHangup(
+      new TlsReloader(reactor, {
+        files: tls.files,
+        hostname: config.host,
+        listeners,
+        current: tls.certificate,
+      }),
+    );
   }
 
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();
   removeSignalHandlers();
+  removeReloadHandler();
   const totals = reactor.stats().reduce(
     (sum, listener) => ({
       accepted: sum.accepted + listener.accepted,
