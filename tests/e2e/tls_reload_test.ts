@@ -73,7 +73,7 @@ Deno.test("tls reload: after SIGHUP new connections get the new certificate and 
   const chatPort = server.chatTlsPort!;
   assert.equal(await servedFingerprint(echoPort), a.fingerprint);
   assert.equal(await servedFingerprint(chatPort), a.fingerprint);
-  const started = server.logs.find((r) => String(r.message).startsWith("TLS certificate "))!;
+  const started = await server.waitForLog((r) => String(r.message).startsWith("TLS certificate "));
   assert.equal(started.fingerprint, a.fingerprint);
 
   // Nothing changed: nothing is rebound.
