@@ -108,6 +108,17 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
 
+  // SIGHUP reloads from the moment the startup line says the TLS ports are there.
+  const tlsListeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
+  const removeReloadHandler = tls === null ? () => {} : reloadOnHangup(
+    new TlsReloader(reactor, {
+      files: tls.files,
+      hostname: config.host,
+      listeners: tlsListeners,
+      current: tls.certificate,
+    }),
+  );
+
   log.info("{name} {version} listening: {listening}", {
     name: NAME,
     version: VERSION,
@@ -120,19 +131,7 @@ async function main(args: string[]): Promise<number> {
     settings: describeConfig(config),
   });
 
-  let removeReloadHandler = () => {};
-  if (tls !== null) {
-    const listeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
-    logTlsCertificate(tls.certificate, tls.files, listeners);
-    removeReloadHandler = reloadOnHangup(
-      new TlsReloader(reactor, {
-        files: tls.files,
-        hostname: config.host,
-        listeners,
-        current: tls.certificate,
-      }),
-    );
-  }
+  if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
 
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();
