@@ -112,9 +112,9 @@ export function describeCertificate(
 }
 
 /**
- * Why a certificate would not be served now, or `null`: it has expired or
- * is not valid yet. Clients refuse it, but the listener still works, so
- * this is a warning, not an error.
+ * Why clients would refuse the certificate now, or `null`: it has expired
+ * or is not valid yet. The listeners still serve it (it may be renewed any
+ * moment), so this is a warning, not an error.
  */
 export function validityProblem(certificate: TlsCertificate, now = new Date()): string | null {
   const { validFrom, validTo } = certificate;
