@@ -1,9 +1,10 @@
 /**
  * echochat: a TCP echo and chat server on one reactor.
  *
- * Composition root: command line -> logging -> reactor + listeners -> run.
- * Exit codes: 0 after a clean stop, 1 when a port cannot be bound, 2 for a
- * bad flag or environment value.
+ * Composition root: command line -> TLS certificate -> logging -> reactor +
+ * listeners -> run. Exit codes: 0 after a clean stop, 1 when a port cannot
+ * be bound, 2 for a bad flag or environment value, or a TLS certificate or
+ * key that cannot be used.
  *
  * @module
  */
@@ -28,6 +29,14 @@ import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
 import { RefusalCounter } from "./server/metrics/refusal_counter.ts";
 import { type SideServices, startSideServices } from "./server/side_services.ts";
+import {
+  loadTlsCertificate,
+  logTlsCertificate,
+  type TlsCertificate,
+  TlsError,
+  type TlsFiles,
+} from "./server/tls.ts";
+import { reloadOnHangup, TlsReloader } from "./server/tls_reload.ts";
 import { NAME, VERSION } from "./server/version.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -49,6 +58,19 @@ async function main(args: string[]): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     console.error(`${NAME}: ${error.message}`);
     return 2;
+  }
+
+  // Read and check the TLS files before anything is bound: a bad pair is a bad flag.
+  let tls: { files: TlsFiles; certificate: TlsCertificate } | null = null;
+  if (config.tlsCert !== null && config.tlsKey !== null) {
+    const files = { cert: config.tlsCert, key: config.tlsKey };
+    try {
+      tls = { files, certificate: await loadTlsCertificate(files, config.host) };
+    } catch (error) {
+      if (!(error instanceof TlsError)) throw error;
+      console.error(`${NAME}: ${error.message}`);
+      return 2;
+    }
   }
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
@@ -97,7 +119,7 @@ async function main(args: string[]): Promise<number> {
         buffers: ECHO_BUFFERS,
       },
       chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
-    });
+    }, tls === null ? undefined : { cert: tls.certificate.cert, key: tls.certificate.key });
     side = startSideServices({
       config,
       reactor,
@@ -117,6 +139,18 @@ async function main(args: string[]): Promise<number> {
 
   // Before the startup line: whoever reads it may signal at once.
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
+
+  // SIGHUP reloads from the moment the startup line says the TLS ports are there.
+  const tlsListeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
+  const removeReloadHandler = tls === null ? () => {} : reloadOnHangup(
+    new TlsReloader(reactor, {
+      files: tls.files,
+      hostname: config.host,
+      listeners: tlsListeners,
+      current: tls.certificate,
+    }),
+  );
+
   log.info("{name} {version} listening: {listening}", {
     name: NAME,
     version: VERSION,
@@ -126,12 +160,17 @@ async function main(args: string[]): Promise<number> {
     chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
     udpAddress: side.udpAddress,
     httpAddress: side.httpAddress,
+    echoTlsAddress: addresses.find((a) => a.name === "echo-tls")?.address ?? null,
+    chatTlsAddress: addresses.find((a) => a.name === "chat-tls")?.address ?? null,
     pid: Deno.pid,
     settings: describeConfig(config),
   });
 
+  if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
+
   const summary = await reactor.run();
   removeSignalHandlers();
+  removeReloadHandler();
   await side.close();
   const totals = reactor.stats().reduce(
     (sum, listener) => ({

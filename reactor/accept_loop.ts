@@ -52,6 +52,7 @@ export class AcceptLoop {
   readonly #listener: Deno.Listener;
   readonly #events: AcceptEvents;
   #closed = false;
+  #running: Promise<void> | null = null;
   #pause: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
 
   constructor(listener: Deno.Listener, events: AcceptEvents) {
@@ -60,7 +61,11 @@ export class AcceptLoop {
   }
 
   /** Accepts until {@link AcceptLoop.close}; resolves then. */
-  async run(): Promise<void> {
+  run(): Promise<void> {
+    return this.#running ??= this.#accept();
+  }
+
+  async #accept(): Promise<void> {
     let failures = 0;
     while (!this.#closed) {
       let conn: Deno.Conn;
@@ -95,9 +100,14 @@ export class AcceptLoop {
     pause.resolve();
   }
 
-  /** Stops accepting and closes the listener. Idempotent. */
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * Stops accepting and closes the listener. Idempotent. Resolves once the
+   * loop has ended: the pending `accept()` has settled, so the socket is
+   * released and its address can be bound again.
+   */
+  close(): Promise<void> {
+    const ended = this.#running ?? Promise.resolve();
+    if (this.#closed) return ended;
     this.#closed = true;
     try {
       this.#listener.close();
@@ -105,6 +115,7 @@ export class AcceptLoop {
       // Already closed.
     }
     this.retry();
+    return ended;
   }
 
   #sleep(ms: number): Promise<void> {

@@ -46,6 +46,8 @@ export class Reactor {
   readonly #dispatcher: Dispatcher;
   readonly #pool = new ConnectionPool<Connection>();
   readonly #listeners = new ListenerRegistry();
+  /** Names of the listeners bound with TLS (see `replaceTls`). */
+  readonly #tls = new Set<string>();
   readonly #idle: TimeoutList<Connection>;
   readonly #grace: TimeoutList<Connection>;
   readonly #linger: TimeoutList<Connection>;
@@ -139,19 +141,48 @@ export class Reactor {
       ? Deno.listen({ hostname, port })
       : Deno.listenTls({ hostname, port, ...options.tls });
     const name = options.name;
-    const loop = new AcceptLoop(listener, {
-      accepted: (conn) => this.#admit(conn, name),
-      failed: (error, kind, failures) => this.#observer.acceptFailed?.(name, error, kind, failures),
-      resumed: (failures) => this.#observer.acceptResumed?.(name, failures),
-    });
+    const loop = this.#acceptLoop(name, listener);
     this.#listeners.add(
       name,
       options.protocol as Protocol<unknown>,
       listener.addr as Deno.NetAddr,
       loop,
     );
+    if (options.tls !== undefined) this.#tls.add(name);
     loop.run();
     return listener.addr as Deno.NetAddr;
+  }
+
+  /**
+   * Serves new connections of the TLS listener `name` with another
+   * certificate chain and key. Deno cannot change the certificate of a live
+   * TLS listener, so this closes the listener, waits until its socket is
+   * released, and binds a new one on the same address and port under the
+   * same name, protocol and counters. Open connections keep their sessions.
+   *
+   * Between the close and the bind (a few event-loop turns) the port is not
+   * listening: connection attempts are refused, and connections the kernel
+   * had queued but not yet handed over are reset. Validate the certificate
+   * first (a bad one makes the bind throw, leaving the listener closed).
+   * Throws Deno's bind error if the address cannot be bound again, and a
+   * `RangeError` if `name` is not a TLS listener that is accepting.
+   * Resolves with the bound address, or `null` if the reactor began
+   * stopping meanwhile (nothing is bound then).
+   */
+  async replaceTls(name: string, tls: { cert: string; key: string }): Promise<Deno.NetAddr | null> {
+    const entry = this.#listeners.has(name) ? this.#listeners.get(name) : undefined;
+    const loop = entry?.loop;
+    const addr = entry?.stats.addr;
+    if (entry === undefined || loop == null || addr == null || !this.#tls.has(name)) {
+      throw new RangeError(`No TLS listener named ${name} is accepting connections`);
+    }
+    entry.loop = null;
+    await loop.close();
+    if (this.#stopping) return null;
+    const listener = Deno.listenTls({ hostname: addr.hostname, port: addr.port, ...tls });
+    entry.loop = this.#acceptLoop(name, listener);
+    entry.loop.run();
+    return listener.addr;
   }
 
   /** Stops accepting on one listener; its open connections stay. Returns whether it existed. */
@@ -228,6 +259,15 @@ export class Reactor {
     }
     this.#finishStop();
     return this.#done;
+  }
+
+  /** An accept loop that admits `listener`'s connections under `name`. */
+  #acceptLoop(name: string, listener: Deno.Listener): AcceptLoop {
+    return new AcceptLoop(listener, {
+      accepted: (conn) => this.#admit(conn, name),
+      failed: (error, kind, failures) => this.#observer.acceptFailed?.(name, error, kind, failures),
+      resumed: (failures) => this.#observer.acceptResumed?.(name, failures),
+    });
   }
 
   #admit(stream: Stream, name: string): boolean {

@@ -46,6 +46,14 @@ export interface Config {
   connectionRate: number;
   /** New connections one client may open at once. */
   connectionBurst: number;
+  /** TLS echo port; 0 lets the OS pick; `null` means off (the default). */
+  echoTlsPort: number | null;
+  /** TLS chat port; 0 lets the OS pick; `null` means off (the default). */
+  chatTlsPort: number | null;
+  /** Path of the PEM certificate chain for the TLS ports, or `null`. */
+  tlsCert: string | null;
+  /** Path of the PEM private key for the TLS ports, or `null`. */
+  tlsKey: string | null;
   /** Lowest level logged. */
   logLevel: LogLevelName;
   /** `text` for people, `json` for machines (one JSON object per line). */
@@ -105,7 +113,8 @@ type Kind =
   | { type: "count"; min: number; max: number; scale?: number }
   | { type: "text"; nonEmpty: boolean; maxBytes?: number }
   | { type: "enum"; values: readonly string[] }
-  | { type: "cidrs" };
+  | { type: "cidrs" }
+  | { type: "file" };
 
 interface OptionSpec {
   readonly flag: string;
@@ -284,6 +293,39 @@ const SPECS: readonly OptionSpec[] = [
       "(by default the larger of the two)",
   },
   {
+    flag: "echo-tls-port",
+    key: "echoTlsPort",
+    env: "ECHOCHAT_ECHO_TLS_PORT",
+    default: "off",
+    kind: { type: "port" },
+    help: "echo over TLS: port, 0 for any free port, off; needs --tls-cert and --tls-key",
+  },
+  {
+    flag: "chat-tls-port",
+    key: "chatTlsPort",
+    env: "ECHOCHAT_CHAT_TLS_PORT",
+    default: "off",
+    kind: { type: "port" },
+    help: "chat over TLS: port, 0 for any free port, off; needs --tls-cert and --tls-key",
+  },
+  {
+    flag: "tls-cert",
+    key: "tlsCert",
+    env: "ECHOCHAT_TLS_CERT",
+    default: "",
+    kind: { type: "file" },
+    help: "PEM certificate chain for the TLS ports (server certificate first); " +
+      "re-read on SIGHUP",
+  },
+  {
+    flag: "tls-key",
+    key: "tlsKey",
+    env: "ECHOCHAT_TLS_KEY",
+    default: "",
+    kind: { type: "file" },
+    help: "PEM private key of that certificate, unencrypted; re-read on SIGHUP",
+  },
+  {
     flag: "log-level",
     key: "logLevel",
     env: "ECHOCHAT_LOG_LEVEL",
@@ -415,7 +457,8 @@ function attachValues(args: readonly string[]): string[] {
 }
 
 function checkCombinations(config: Config): void {
-  if (config.echoPort === null && config.chatPort === null) {
+  const noTls = config.echoTlsPort === null && config.chatTlsPort === null;
+  if (config.echoPort === null && config.chatPort === null && noTls) {
     throw new ConfigError("Both --echo-port and --chat-port are off: enable at least one");
   }
   if (config.echoPort !== null && config.echoPort !== 0 && config.echoPort === config.chatPort) {
@@ -436,10 +479,56 @@ function checkCombinations(config: Config): void {
       );
     }
   }
+  checkTlsCombinations(config);
   if (config.rateBurst < config.rateLimit) {
     throw new ConfigError(
       `Invalid value "${config.rateBurst}" for --rate-burst: expected at least --rate-limit (${config.rateLimit}), so one second of lines fits in a burst`,
     );
+  }
+}
+
+/**
+ * TLS needs a certificate and a key together, and at least one TLS port;
+ * each TLS port must differ from every other fixed port.
+ */
+function checkTlsCombinations(config: Config): void {
+  const tlsPorts = [
+    ["--echo-tls-port", config.echoTlsPort],
+    ["--chat-tls-port", config.chatTlsPort],
+  ] as const;
+  const enabled = tlsPorts.filter(([, port]) => port !== null).map(([flag]) => flag);
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    const [given, missing] = config.tlsCert === null
+      ? ["--tls-key", "--tls-cert"]
+      : ["--tls-cert", "--tls-key"];
+    throw new ConfigError(
+      `${given} is set but ${missing} is not: TLS needs both the certificate and its private key`,
+    );
+  }
+  if (enabled.length > 0 && config.tlsCert === null) {
+    throw new ConfigError(
+      `${enabled.join(" and ")} ${
+        enabled.length > 1 ? "need" : "needs"
+      } a certificate: pass --tls-cert FILE and --tls-key FILE (PEM)`,
+    );
+  }
+  if (enabled.length === 0 && config.tlsCert !== null) {
+    throw new ConfigError(
+      "--tls-cert and --tls-key are set but no TLS port is: add --echo-tls-port or --chat-tls-port",
+    );
+  }
+  const fixed = [
+    ["--echo-port", config.echoPort],
+    ["--chat-port", config.chatPort],
+    ...tlsPorts,
+  ] as const;
+  for (let i = 2; i < fixed.length; i++) {
+    const [flag, port] = fixed[i]!;
+    if (port === null || port === 0) continue;
+    const clash = fixed.slice(0, i).find(([, other]) => other === port);
+    if (clash !== undefined) {
+      throw new ConfigError(`${clash[0]} and ${flag} are both ${port}: give them different ports`);
+    }
   }
 }
 
@@ -477,6 +566,8 @@ function convert(kind: Kind, raw: string, source: string): unknown {
       }
       return kind.nonEmpty ? value : (raw === "" ? null : raw);
     }
+    case "file":
+      return value === "" ? null : raw;
     case "enum": {
       const lower = value.toLowerCase();
       if (!kind.values.includes(lower)) throw invalid(`one of ${kind.values.join(", ")}`);
@@ -537,6 +628,8 @@ export function helpText(name: string, version: string): string {
       ? "PORT"
       : spec.kind.type === "cidrs"
       ? "CIDR,..."
+      : spec.kind.type === "file"
+      ? "FILE"
       : "N";
     lines.push(`${`  --${spec.flag} ${placeholder}`.padEnd(width)} ${spec.help}`);
     const shown = spec.default === "" ? "none" : spec.default;

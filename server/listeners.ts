@@ -14,7 +14,7 @@ export interface Protocols {
 
 /** One bound listener. */
 export interface BoundAddress {
-  name: "echo" | "chat";
+  name: "echo" | "chat" | "echo-tls" | "chat-tls";
   address: string;
   port: number;
 }
@@ -23,21 +23,43 @@ export interface BoundAddress {
  * Binds every enabled listener of `config` on `reactor`. Throws
  * {@link BindError} with a one-line message when a port is taken or not
  * allowed; listeners bound before the failure stay with the reactor.
+ *
+ * With `tls` (PEM certificate chain and key), the TLS listeners `echo-tls`
+ * and `chat-tls` are bound too, serving the same protocol objects as the
+ * plain ones: one chat room, one set of nicknames, whichever port.
  */
 export function bindListeners(
   reactor: Reactor,
   config: Config,
   protocols: Protocols,
+  tls?: { cert: string; key: string },
 ): BoundAddress[] {
   const bound: BoundAddress[] = [];
-  const wanted = [
+  const wanted: {
+    name: BoundAddress["name"];
+    port: number | null;
+    protocol: Protocol<unknown> | undefined;
+    tls?: { cert: string; key: string };
+  }[] = [
     { name: "echo", port: config.echoPort, protocol: protocols.echo },
     { name: "chat", port: config.chatPort, protocol: protocols.chat },
-  ] as const;
-  for (const { name, port, protocol } of wanted) {
+  ];
+  if (tls !== undefined) {
+    wanted.push(
+      { name: "echo-tls", port: config.echoTlsPort, protocol: protocols.echo, tls },
+      { name: "chat-tls", port: config.chatTlsPort, protocol: protocols.chat, tls },
+    );
+  }
+  for (const { name, port, protocol, tls } of wanted) {
     if (port === null || protocol === undefined) continue;
     try {
-      const addr = reactor.listen({ name, hostname: config.host, port, protocol });
+      const addr = reactor.listen({
+        name,
+        hostname: config.host,
+        port,
+        protocol,
+        ...(tls === undefined ? {} : { tls }),
+      });
       bound.push({ name, address: formatAddr(addr), port: addr.port });
     } catch (error) {
       throw new BindError(describeBindError(error, name, config.host, port));

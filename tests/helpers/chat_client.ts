@@ -18,11 +18,11 @@ export class ChatClient {
   opening: readonly number[] = [];
   /** Resolves when the server closes the connection. */
   readonly closed: Promise<void>;
-  readonly #conn: Deno.TcpConn;
+  readonly #conn: Deno.Conn;
   #waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
   #ended = false;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: Deno.Conn) {
     this.#conn = conn;
     this.closed = this.#pump();
   }
@@ -30,6 +30,17 @@ export class ChatClient {
   /** Connects and waits for the welcome banner's second line (the nickname). */
   static async connect(port: number): Promise<ChatClient> {
     const client = new ChatClient(await connect(port));
+    await client.waitFor((line) => line.startsWith("You are "));
+    return client;
+  }
+
+  /**
+   * Connects over TLS to 127.0.0.1, trusting only `caCert` (PEM), and
+   * waits for the banner like {@link ChatClient.connect}.
+   */
+  static async connectTls(port: number, caCert: string): Promise<ChatClient> {
+    const conn = await Deno.connectTls({ hostname: "127.0.0.1", port, caCerts: [caCert] });
+    const client = new ChatClient(conn);
     await client.waitFor((line) => line.startsWith("You are "));
     return client;
   }

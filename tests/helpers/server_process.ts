@@ -26,6 +26,10 @@ export interface ServerProcess {
   udpPort: number | null;
   /** The HTTP side port, or `null` when it is off (pass `--http-port 0` to get one). */
   httpPort: number | null;
+  /** The TLS echo port, or `null` when it is off (the default). */
+  echoTlsPort: number | null;
+  /** The TLS chat port, or `null` when it is off (the default). */
+  chatTlsPort: number | null;
   /** Process id. */
   pid: number;
   /** Every log record so far. */
@@ -198,6 +202,8 @@ export async function startServer(
     chatPort: portOf(started.chatAddress),
     udpPort: portOf(started.udpAddress),
     httpPort: portOf(started.httpAddress),
+    echoTlsPort: portOf(started.echoTlsAddress),
+    chatTlsPort: portOf(started.chatTlsAddress),
     pid: child.pid,
     logs,
     waitForLog,
