@@ -9,7 +9,8 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import { monotonicClock, Reactor } from "./reactor/mod.ts";
+import { monotonicClock } from "./reactor/mod.ts";
+import { connectionTotals, type Server, startServer } from "./server/app.ts";
 import {
   type Config,
   ConfigError,
@@ -18,16 +19,10 @@ import {
   parseCommandLine,
 } from "./server/config.ts";
 import { LocalAdapter } from "./server/chat/adapter/local_adapter.ts";
-import { createChatProtocol } from "./server/chat/chat_protocol.ts";
-import { AccessPolicy } from "./server/access/access_policy.ts";
-import { createEchoHandler, ECHO_BUFFERS } from "./server/echo_handler.ts";
-import { withConnectionLog } from "./server/connection_log.ts";
-import { listenerLog } from "./server/listener_log.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
-import { BindError, bindListeners } from "./server/listeners.ts";
+import { BindError } from "./server/listeners.ts";
 import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
-import { RefusalCounter } from "./server/metrics/refusal_counter.ts";
 import { type SideServices, startSideServices } from "./server/side_services.ts";
 import {
   loadTlsCertificate,
@@ -75,67 +70,35 @@ async function main(args: string[]): Promise<number> {
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
   const clock = monotonicClock;
-  const access = new AccessPolicy({
-    allow: config.allow,
-    deny: config.deny,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    connectionRate: config.connectionRate,
-    connectionBurst: config.connectionBurst,
-    now: clock,
-  });
-  const refusals = new RefusalCounter();
-  const reactor = new Reactor({
-    maxConnections: config.maxConnections,
-    idleTimeoutMs: config.idleTimeoutMs,
-    idleGraceMs: config.idleGraceMs,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    maxQueuedBytesTotal: config.maxQueuedBytesTotal,
-    clock,
-    ...(access.active ? { admission: access } : {}),
-    observer: refusals.observe(
-      listenerLog(config.maxConnections, undefined, (reason) => access.describe(reason)),
-    ),
-  });
-
-  let addresses;
+  let server: Server;
   let side: SideServices;
   try {
-    const chat = createChatProtocol({
-      serverName: `${NAME} ${VERSION}`,
-      maxLineBytes: config.maxLineBytes,
-      rateLimit: config.rateLimit,
-      rateBurst: config.rateBurst,
-      history: config.history,
-      maxRooms: config.maxRooms,
-      idleTimeoutSeconds: config.idleTimeoutMs / 1000,
-      idleGraceSeconds: config.idleGraceMs / 1000,
-      now: clock,
-      wallClock: Date.now,
-    }, new LocalAdapter({ historyLines: config.history }));
-    await chat.start();
-    addresses = bindListeners(reactor, config, {
-      echo: {
-        handler: withConnectionLog(createEchoHandler({ prefix: config.echoPrefix }), clock),
-        buffers: ECHO_BUFFERS,
-      },
-      chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
-    }, tls === null ? undefined : { cert: tls.certificate.cert, key: tls.certificate.key });
-    side = startSideServices({
-      config,
-      reactor,
-      chat: config.chatPort === null ? null : chat.stats,
-      refusals,
-      echoPort: addresses.find((a) => a.name === "echo")?.port ?? null,
+    server = await startServer(config, {
+      adapter: new LocalAdapter({ historyLines: config.history }),
+      tls: tls?.certificate ?? null,
       clock,
     });
+    try {
+      side = startSideServices({
+        config,
+        reactor: server.reactor,
+        chat: config.chatPort === null ? null : server.chat.stats,
+        refusals: server.refusals,
+        echoPort: server.addresses.find((a) => a.name === "echo")?.port ?? null,
+        clock,
+      });
+    } catch (error) {
+      await server.reactor.abort();
+      throw error;
+    }
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
-    await reactor.abort();
     if (config.logFormat === "json") log.error("{error}", { error: error.message });
     else console.error(`${NAME}: ${error.message}`);
     await shutdownLogging();
     return 1;
   }
+  const { reactor, addresses } = server;
 
   // Before the startup line: whoever reads it may signal at once.
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
@@ -168,21 +131,15 @@ async function main(args: string[]): Promise<number> {
 
   if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
 
-  const summary = await reactor.run();
+  const summary = await server.done;
   removeSignalHandlers();
   removeReloadHandler();
   await side.close();
-  const totals = reactor.stats().reduce(
-    (sum, listener) => ({
-      accepted: sum.accepted + listener.accepted,
-      refused: sum.refused + listener.refused,
-    }),
-    { accepted: 0, refused: 0 },
-  );
+  const totals = connectionTotals(server);
   log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
     ...totals,
     ...summary,
-    refusedByAccess: access.stats().refused,
+    refusedByAccess: server.access.stats().refused,
     connections: plural(totals.accepted, "connection"),
   });
   await shutdownLogging();

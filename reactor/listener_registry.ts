@@ -32,6 +32,12 @@ export interface ListenOptions<S> {
   protocol: Protocol<S>;
   /** TLS certificate chain and key (PEM): listen with `Deno.listenTls`. */
   tls?: { cert: string; key: string };
+  /**
+   * Share the port with other listeners that ask the same (`SO_REUSEPORT`):
+   * the kernel spreads new connections over them. Needs `--unstable-net`.
+   * @default false
+   */
+  reusePort?: boolean;
 }
 
 /** Counters of one listener. */

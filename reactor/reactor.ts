@@ -48,6 +48,8 @@ export class Reactor {
   readonly #listeners = new ListenerRegistry();
   /** Names of the listeners bound with TLS (see `replaceTls`). */
   readonly #tls = new Set<string>();
+  /** Names of the listeners that share their port (`reusePort`), rebound the same way. */
+  readonly #reusePort = new Set<string>();
   readonly #idle: TimeoutList<Connection>;
   readonly #grace: TimeoutList<Connection>;
   readonly #linger: TimeoutList<Connection>;
@@ -136,10 +138,10 @@ export class Reactor {
     if (this.#listeners.has(options.name)) {
       throw new RangeError(`A listener named ${options.name} already exists`);
     }
-    const { hostname, port } = options;
+    const { hostname, port, reusePort = false } = options;
     const listener = options.tls === undefined
-      ? Deno.listen({ hostname, port })
-      : Deno.listenTls({ hostname, port, ...options.tls });
+      ? Deno.listen({ hostname, port, reusePort })
+      : Deno.listenTls({ hostname, port, reusePort, ...options.tls });
     const name = options.name;
     const loop = this.#acceptLoop(name, listener);
     this.#listeners.add(
@@ -149,6 +151,7 @@ export class Reactor {
       loop,
     );
     if (options.tls !== undefined) this.#tls.add(name);
+    if (reusePort) this.#reusePort.add(name);
     loop.run();
     return listener.addr as Deno.NetAddr;
   }
@@ -179,15 +182,15 @@ export class Reactor {
     entry.loop = null;
     await loop.close();
     if (this.#stopping) return null;
-    const listener = Deno.listenTls({ hostname: addr.hostname, port: addr.port, ...tls });
+    const listener = Deno.listenTls({
+      hostname: addr.hostname,
+      port: addr.port,
+      reusePort: this.#reusePort.has(name),
+      ...tls,
+    });
     entry.loop = this.#acceptLoop(name, listener);
     entry.loop.run();
     return listener.addr;
-  }
-
-  /** Stops accepting on one listener; its open connections stay. Returns whether it existed. */
-  unlisten(name: string): boolean {
-    return this.#listeners.close(name);
   }
 
   /**

@@ -26,13 +26,15 @@ export interface BoundAddress {
  *
  * With `tls` (PEM certificate chain and key), the TLS listeners `echo-tls`
  * and `chat-tls` are bound too, serving the same protocol objects as the
- * plain ones: one chat room, one set of nicknames, whichever port.
+ * plain ones: one chat room, one set of nicknames, whichever port. With
+ * `reusePort`, other reactors of this machine may bind the same ports.
  */
 export function bindListeners(
   reactor: Reactor,
   config: Config,
   protocols: Protocols,
   tls?: { cert: string; key: string },
+  reusePort = false,
 ): BoundAddress[] {
   const bound: BoundAddress[] = [];
   const wanted: {
@@ -58,6 +60,7 @@ export function bindListeners(
         hostname: config.host,
         port,
         protocol,
+        reusePort,
         ...(tls === undefined ? {} : { tls }),
       });
       bound.push({ name, address: formatAddr(addr), port: addr.port });
