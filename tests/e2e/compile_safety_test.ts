@@ -47,11 +47,19 @@ Deno.test("compile safety: the program's module graph is local files and pinned 
       `${module.specifier} reads files at run time`,
     );
   }
-  assert.ok(Object.keys(graph.npmPackages ?? {}).every((name) => name.startsWith("@logtape/")));
+  assert.ok(
+    Object.keys(graph.npmPackages ?? {}).every((name) => /^@(logtape|redis)\//.test(name)),
+    Object.keys(graph.npmPackages ?? {}).join(", "),
+  );
 });
 
 Deno.test("compile safety: start and compile grant the same, minimal permissions", () => {
-  assert.deepEqual([...COMPILE_PERMISSIONS].sort(), ["--allow-env=ECHOCHAT_*", "--allow-net"]);
+  // @redis/client reads its two debug switches; the node id names the host.
+  assert.deepEqual([...COMPILE_PERMISSIONS].sort(), [
+    "--allow-env=ECHOCHAT_*,REDIS_DEBUG_MAINTENANCE,REDIS_EMIT_DIAGNOSTICS",
+    "--allow-net",
+    "--allow-sys=hostname",
+  ]);
   const startPermissions = denoJson.tasks.start.split(/\s+/).filter((w) =>
     w.startsWith("--allow-")
   );
