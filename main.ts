@@ -16,7 +16,7 @@ import {
   helpText,
   parseCommandLine,
 } from "./server/config.ts";
-import { LocalAdapter } from "./server/chat/adapter/local_adapter.ts";
+import { createAdapter } from "./server/chat/adapter/create_adapter.ts";
 import { createChatProtocol } from "./server/chat/chat_protocol.ts";
 import { createEchoHandler, ECHO_BUFFERS } from "./server/echo_handler.ts";
 import { withConnectionLog } from "./server/connection_log.ts";
@@ -61,6 +61,7 @@ async function main(args: string[]): Promise<number> {
   });
 
   let addresses;
+  const adapter = createAdapter(config);
   try {
     const chat = createChatProtocol({
       serverName: `${NAME} ${VERSION}`,
@@ -73,7 +74,7 @@ async function main(args: string[]): Promise<number> {
       idleGraceSeconds: config.idleGraceMs / 1000,
       now: clock,
       wallClock: Date.now,
-    }, new LocalAdapter({ historyLines: config.history }));
+    }, adapter);
     await chat.start();
     addresses = bindListeners(reactor, config, {
       echo: {
@@ -85,6 +86,7 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await reactor.abort();
+    await adapter.close();
     if (config.logFormat === "json") log.error("{error}", { error: error.message });
     else console.error(`${NAME}: ${error.message}`);
     await shutdownLogging();
@@ -104,6 +106,7 @@ async function main(args: string[]): Promise<number> {
   const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
   const summary = await reactor.run();
   removeSignalHandlers();
+  await adapter.close(); // after every user left: their nicks are released, then the link closes
   const totals = reactor.stats().reduce(
     (sum, listener) => ({
       accepted: sum.accepted + listener.accepted,
