@@ -464,7 +464,14 @@ export class RedisAdapter implements ChatAdapter {
     const rooms = [LOBBY, ...this.#presence.roomKeys.filter((key) => key !== LOBBY)];
     this.#link.batch([...commands, ...this.#presence.renewal(rooms)], false).then(
       (replies) => {
-        if (epoch === this.#epoch) this.#settleClaims(chunks, replies);
+        if (epoch !== this.#epoch) return;
+        this.#settleClaims(chunks, replies);
+        // The users hash had expired (Redis paused, or this process stalled,
+        // for longer than the TTL): write everything again.
+        if (replies[commands.length] === 0 && this.#presence.size > 0) {
+          log.info("This node's users had expired in Redis: writing them again");
+          this.#write(this.#presence.rewrite());
+        }
       },
       (error) => log.debug("Renewal failed: {error}", { error }),
     ).finally(() => this.#renewing = false);

@@ -40,6 +40,11 @@ export class LocalPresence {
     this.#ttl = String(Math.ceil(ttlMs));
   }
 
+  /** How many users this node has. */
+  get size(): number {
+    return this.#users.size;
+  }
+
   /** Room keys with users on this node. */
   get roomKeys(): string[] {
     return [...this.#rooms.keys()];
@@ -117,14 +122,15 @@ export class LocalPresence {
   }
 
   /**
-   * What keeps this node's keys alive for another TTL: the activity times
-   * changed since the last write (one HSET for all), the expiry of every
-   * key of this node and of the topics of its rooms (and the lobby's), and
-   * its entry in the node set.
+   * What keeps this node's keys alive for another TTL: the expiry of every
+   * key of this node (first the users hash, whose reply, 0 if it had
+   * expired, tells the caller to {@link rewrite}), the activity times
+   * changed since the last write (one HSET for all), the expiry of the
+   * topics of its rooms (and the lobby's), and its entry in the node set.
    */
   renewal(topicRooms: readonly string[]): Command[] {
     const users = this.#keys.users(this.#node);
-    const commands: Command[] = [];
+    const commands: Command[] = [["PEXPIRE", users, this.#ttl]];
     const idle = [...this.#idle].filter((id) => this.#users.has(id));
     this.#idle.clear();
     for (let i = 0; i < idle.length; i += CHUNK) {
@@ -135,11 +141,7 @@ export class LocalPresence {
         ...part.flatMap((id) => [id, encodePresence(this.#users.get(id)!)]),
       ]);
     }
-    commands.push(["PEXPIRE", users, this.#ttl], [
-      "PEXPIRE",
-      this.#keys.rooms(this.#node),
-      this.#ttl,
-    ]);
+    commands.push(["PEXPIRE", this.#keys.rooms(this.#node), this.#ttl]);
     for (const key of this.#rooms.keys()) {
       commands.push(["PEXPIRE", this.#keys.room(this.#node, key), this.#ttl]);
     }
