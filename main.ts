@@ -18,7 +18,7 @@ import {
   helpText,
   parseCommandLine,
 } from "./server/config.ts";
-import { LocalAdapter } from "./server/chat/adapter/local_adapter.ts";
+import { createAdapter } from "./server/chat/adapter/create_adapter.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError } from "./server/listeners.ts";
 import { plural } from "./server/plural.ts";
@@ -74,7 +74,7 @@ async function main(args: string[]): Promise<number> {
   let side: SideServices;
   try {
     server = await startServer(config, {
-      adapter: new LocalAdapter({ historyLines: config.history }),
+      adapter: createAdapter(config),
       tls: tls?.certificate ?? null,
       clock,
     });
@@ -135,6 +135,7 @@ async function main(args: string[]): Promise<number> {
   removeSignalHandlers();
   removeReloadHandler();
   await side.close();
+  await server.chat.close(); // after every user left: their nicks are released, then the link closes
   const totals = connectionTotals(server);
   log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
     ...totals,

@@ -34,6 +34,10 @@ export interface Config {
   history: number;
   /** Most chat rooms at once. */
   maxRooms: number;
+  /** Redis URL through which several servers form one chat, or `null` to chat alone. */
+  redis: string | null;
+  /** How long a nick or presence outlives its server in Redis unless renewed, in ms. */
+  redisTtlMs: number;
   /** Longest a graceful stop waits for connections to flush, in ms. */
   shutdownGraceMs: number;
   /** Only peers in these ranges may connect; empty means everyone not denied. */
@@ -114,7 +118,8 @@ type Kind =
   | { type: "text"; nonEmpty: boolean; maxBytes?: number }
   | { type: "enum"; values: readonly string[] }
   | { type: "cidrs" }
-  | { type: "file" };
+  | { type: "file" }
+  | { type: "url"; schemes: readonly string[]; example: string };
 
 interface OptionSpec {
   readonly flag: string;
@@ -126,6 +131,9 @@ interface OptionSpec {
 }
 
 const seconds = (ms: number) => String(ms / 1000);
+
+/** Seconds a dead server's nicks stay taken in Redis by default (renewed every third of it). */
+const DEFAULT_REDIS_TTL_SECONDS = 10;
 
 const SPECS: readonly OptionSpec[] = [
   {
@@ -241,6 +249,22 @@ const SPECS: readonly OptionSpec[] = [
     default: String(DEFAULT_CHAT_OPTIONS.maxRooms),
     kind: { type: "count", min: 1, max: 1_000_000 },
     help: "most chat rooms at once, the lobby included",
+  },
+  {
+    flag: "redis",
+    key: "redis",
+    env: "ECHOCHAT_REDIS",
+    default: "",
+    kind: { type: "url", schemes: ["redis:", "rediss:"], example: "redis://127.0.0.1:6379/0" },
+    help: "Redis URL through which several servers form one chat; none: this server chats alone",
+  },
+  {
+    flag: "redis-ttl",
+    key: "redisTtlMs",
+    env: "ECHOCHAT_REDIS_TTL",
+    default: String(DEFAULT_REDIS_TTL_SECONDS),
+    kind: { type: "seconds", min: 0.3 },
+    help: "seconds a stopped server's nicks and users stay in Redis (renewed every third of it)",
   },
   {
     flag: "shutdown-grace",
@@ -583,7 +607,25 @@ function convert(kind: Kind, raw: string, source: string): unknown {
         );
       }
     }
+    case "url": {
+      if (value === "") return null;
+      let url: URL | null = null;
+      try {
+        url = new URL(value);
+      } catch { /* reported below */ }
+      if (url === null || !kind.schemes.includes(url.protocol) || url.hostname === "") {
+        throw invalid(`a URL such as ${kind.example}`);
+      }
+      return value;
+    }
   }
+}
+
+/** `url` with its password (if any) replaced, for logs. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== "") parsed.password = "***";
+  return parsed.href;
 }
 
 function describeParseError(error: unknown): string {
@@ -630,6 +672,8 @@ export function helpText(name: string, version: string): string {
       ? "CIDR,..."
       : spec.kind.type === "file"
       ? "FILE"
+      : spec.kind.type === "url"
+      ? "URL"
       : "N";
     lines.push(`${`  --${spec.flag} ${placeholder}`.padEnd(width)} ${spec.help}`);
     const shown = spec.default === "" ? "none" : spec.default;
@@ -652,6 +696,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
       ? (value as number) / 1000
       : kind.type === "count" && kind.scale !== undefined
       ? (value as number) / kind.scale
+      : kind.type === "url" && typeof value === "string"
+      ? redactUrl(value)
       : value;
   }
   return out;

@@ -92,6 +92,40 @@ export class ChatNode {
             : "* The link to the other servers is down: for now you see only people on this server",
           false,
         ),
+      nickLost: (user, nick) => this.#nickLost(user, nick),
+    });
+  }
+
+  /**
+   * Another user took `nick` while the link was down: the session gets the
+   * next free `nick-2`, `nick-3`, ... (in its turn, after its waiting lines).
+   */
+  #nickLost(user: UserId, nick: string): void {
+    const session = this.#sessions.get(user);
+    session?.run(() => {
+      if (session.leaving || nameKey(session.nick) !== nameKey(nick)) return;
+      return this.#rename(session, nick, 2);
+    });
+  }
+
+  #rename(session: Session, lost: string, attempt: number): Awaitable<void> {
+    const nick = nickCandidate(lost, attempt);
+    return then(this.adapter.claimNick(session.id, nick), (claimed) => {
+      if (session.leaving || nameKey(session.nick) !== nameKey(lost)) {
+        if (claimed) this.adapter.releaseNick(session.id, nick);
+        return;
+      }
+      if (!claimed) return this.#rename(session, lost, attempt + 1);
+      session.nick = nick;
+      this.adapter.updatePresence(session.id, { nick });
+      this.tell(
+        session,
+        `* Someone on another server took the nickname ${lost} while the link was down:` +
+          ` you are now ${nick}`,
+      );
+      if (session.announced) {
+        this.toRoom(session.room, `* ${lost} is now known as ${nick}`, session);
+      }
     });
   }
 

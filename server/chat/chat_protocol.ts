@@ -14,6 +14,8 @@ export interface ChatProtocol extends Protocol<Session> {
   stats(): ChatStats;
   /** Starts hearing the other servers (a no-op alone). */
   start(): Promise<void>;
+  /** Releases what this server holds in the shared state and disconnects from it. */
+  close(): Promise<void>;
 }
 
 /**
@@ -37,5 +39,6 @@ export function createChatProtocol(options: ChatOptions, adapter: ChatAdapter): 
     closeDetails: (conn) => conn.state?.closeDetails() ?? {},
     stats: () => handler.stats(),
     start: () => handler.start(),
+    close: () => adapter.close(),
   };
 }

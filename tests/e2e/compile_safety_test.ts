@@ -61,7 +61,12 @@ Deno.test("compile safety: the program's module graph is local files and pinned 
   }
   const programPackages = other.filter((m) => m.specifier.startsWith("npm:"))
     .map((m) => m.specifier.replace(/^npm:\/?/, "").replace(/@[^@]*$/, ""));
-  assert.deepEqual(programPackages.sort(), ["@logtape/logtape", "ipaddr.js", "prom-client"]);
+  assert.deepEqual(programPackages.sort(), [
+    "@logtape/logtape",
+    "@redis/client",
+    "ipaddr.js",
+    "prom-client",
+  ]);
   const lock = JSON.parse(await Deno.readTextFile(new URL("deno.lock", ROOT))) as {
     npm: Record<string, unknown>;
   };
@@ -72,10 +77,12 @@ Deno.test("compile safety: the program's module graph is local files and pinned 
 });
 
 Deno.test("compile safety: start and compile grant the same, minimal permissions", () => {
+  // @redis/client reads its two debug switches; the node id names the host.
   assert.deepEqual([...COMPILE_PERMISSIONS].sort(), [
-    "--allow-env=ECHOCHAT_*",
+    "--allow-env=ECHOCHAT_*,REDIS_DEBUG_MAINTENANCE,REDIS_EMIT_DIAGNOSTICS",
     "--allow-net",
     "--allow-read",
+    "--allow-sys=hostname",
     "--unstable-net",
   ]);
   const startPermissions = denoJson.tasks.start.split(/\s+/).filter((w) =>

@@ -83,6 +83,12 @@ export interface AdapterListener {
   event(event: ChatEvent): void;
   /** The link to the other nodes went down (`false`) or came back (`true`). */
   link(up: boolean): void;
+  /**
+   * `user`, on this node, no longer holds `nick`: while the link was down
+   * another user claimed it. The node gives the user another nick and tells
+   * them. Only adapters whose claims can lapse call it.
+   */
+  nickLost?(user: UserId, nick: string): void;
 }
 
 /** The chat's shared state; see the module documentation. */
