@@ -169,7 +169,8 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
   }
 
   end(): void {
-    this.close("server");
+    // After the peer's FIN (a protocol with onEnd), closing is the peer's doing.
+    this.close(this.#peerEnded ? "eof" : "server");
   }
 
   /** Starts the protocol (`onOpen`); the first serve flushes its greeting and arms the first read. */
@@ -251,8 +252,11 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     if (n === undefined) return;
     if (n === null) {
       this.#peerEnded = true;
-      if (this.#phase === Phase.Open) this.close("eof");
-      else if (this.#phase === Phase.Lingering) this.#finish();
+      if (this.#phase === Phase.Lingering) this.#finish();
+      else if (this.#phase === Phase.Open) {
+        if (this.#handler.onEnd === undefined) this.close("eof");
+        else this.#call(() => this.#handler.onEnd?.(this));
+      }
       return;
     }
     const buffer = this.#buffer as Uint8Array;

@@ -40,7 +40,8 @@ export interface Conn<S = unknown> {
    */
   write(bytes: Uint8Array): boolean;
   /**
-   * Closes gracefully with reason `server`: `onClose` runs at once (the last
+   * Closes gracefully with reason `server` (`eof` after the peer's FIN):
+   * `onClose` runs at once (the last
    * chance to write), then the queue is flushed, FIN is sent and the socket
    * closes once the peer has finished, within the linger time.
    */
@@ -69,6 +70,14 @@ export interface Handler<S = unknown> {
    * read enough for the queue to drop to the low watermark.
    */
   onData(conn: Conn<S>, bytes: Uint8Array): number | void;
+  /**
+   * The peer sent FIN: nothing more will arrive, but the connection can
+   * still write. Without this callback the connection closes at once with
+   * reason `eof`; with it, the protocol finishes what it has (answers that
+   * come later, say) and calls `conn.end()` itself, which then closes with
+   * reason `eof`. The idle timeout still bounds how long it may take.
+   */
+  onEnd?(conn: Conn<S>): void;
   /** The write queue went above the high watermark and has drained to the low one. */
   onDrain?(conn: Conn<S>): void;
   /**

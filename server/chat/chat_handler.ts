@@ -97,6 +97,13 @@ export function createChatHandler(options: ChatOptions, adapter: ChatAdapter): C
     onData(conn: Conn<Session>, bytes: Uint8Array): void {
       conn.state.decoder.push(bytes, conn.state.sink);
     },
+    onEnd(conn: Conn<Session>): void {
+      // The user's last lines may still wait for the shared state: leave after them.
+      const session = conn.state;
+      session.ended = true;
+      session.decoder.end(session.sink);
+      session.run(() => conn.end());
+    },
     onIdle(conn: Conn<Session>): void {
       const session = conn.state;
       if (session.telnet) {
@@ -113,8 +120,7 @@ export function createChatHandler(options: ChatOptions, adapter: ChatAdapter): C
     onClose(conn: Conn<Session>, reason: CloseReason): void {
       const session = conn.state;
       if (session === undefined) return;
-      if (reason === "eof") session.decoder.end(session.sink);
-      else if (reason === "idle" && !session.probed) {
+      if (reason === "idle" && !session.probed) {
         node.tell(session, "! Disconnected: idle for too long");
       } else if (reason === "shutdown") {
         node.tell(session, "! The server is shutting down. Goodbye!");

@@ -48,6 +48,8 @@ export class Session {
   refusedInRow = 0;
   /** Whether the idle liveness probe (telnet) is outstanding. */
   probed = false;
+  /** Set once the peer sent FIN: the session leaves after its last lines. */
+  ended = false;
   /** Set once the connection is closing: later lines are ignored. */
   leaving = false;
   /** Whether the user left with /quit. */

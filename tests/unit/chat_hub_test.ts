@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { ChatHub } from "../../server/chat/adapter/chat_hub.ts";
 import { HubAdapter } from "../../server/chat/adapter/hub_adapter.ts";
 import { ChatHarness } from "../helpers/chat_harness.ts";
+import { MemoryPeer } from "../helpers/memory_stream.ts";
 
 /** Waits until every message in flight between the ports has been handled. */
 async function quiet(...harnesses: ChatHarness[]): Promise<void> {
@@ -91,6 +92,29 @@ Deno.test("chat hub: a worker that goes away frees its users' nicks and the othe
     stays.send("/nick lost");
     await quiet(one, two);
     assert.ok(stays.fresh().includes("* You are now known as lost"));
+  } finally {
+    await one.reactor.abort();
+    await two.reactor.abort();
+  }
+});
+
+Deno.test("chat hub: lines piped in before the peer's FIN are all handled, then the user leaves", async () => {
+  const { nodes: [one, two] } = await twoWorkers();
+  try {
+    const watcher = await two.connect();
+    watcher.send("watching");
+    await quiet(one, two);
+    // Like `printf '/nick x\nhello\n' | nc -N`: everything arrives, then FIN,
+    // while the answers from the hub are still on their way.
+    const piped = new MemoryPeer(41000);
+    one.reactor.add("chat", one.chat, piped.stream);
+    piped.send("/nick piper\nhello there\n");
+    piped.end();
+    await quiet(one, two);
+    const seen = watcher.fresh();
+    assert.ok(seen.includes("[lobby] <piper> hello there"), seen.join("\n"));
+    assert.ok(seen.includes("* piper left"), seen.join("\n"));
+    assert.match(piped.text, /\* You are now known as piper\r\n/);
   } finally {
     await one.reactor.abort();
     await two.reactor.abort();

@@ -405,3 +405,29 @@ Deno.test("reactor: an admission policy refuses before a byte is read, and hears
   assert.deepEqual(released, [1234]);
   assert.equal(reactor.stats()[0]!.refused, 1);
 });
+
+Deno.test("reactor: a protocol with onEnd keeps writing after the peer's FIN and ends with reason eof", async () => {
+  const { reactor } = setup();
+  const closes: CloseReason[] = [];
+  let later: Conn<null> | null = null;
+  const patient: Handler<null> = {
+    onOpen: () => null,
+    onData: () => {},
+    onEnd: (conn) => void (later = conn),
+    onClose: (_conn, reason) => void closes.push(reason),
+  };
+  const peer = new MemoryPeer();
+  reactor.add("test", { handler: patient }, peer.stream);
+  peer.send("question");
+  peer.end();
+  await settle();
+  assert.ok(later !== null, "onEnd was not called");
+  assert.deepEqual(closes, []);
+  const conn = later as Conn<null>;
+  conn.write(encode("the answer, later\n"));
+  conn.end();
+  await settle();
+  assert.equal(peer.text, "the answer, later\n");
+  assert.deepEqual(closes, ["eof"]);
+  assert.ok(peer.closed);
+});
