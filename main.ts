@@ -33,6 +33,7 @@ import {
 } from "./server/tls.ts";
 import { reloadOnHangup, TlsReloader } from "./server/tls_reload.ts";
 import { NAME, VERSION } from "./server/version.ts";
+import { runWorkers } from "./server/workers/run_workers.ts";
 
 const log = getLogger(["echochat", "main"]);
 
@@ -69,6 +70,11 @@ async function main(args: string[]): Promise<number> {
   }
 
   await setupLogging({ level: config.logLevel, format: config.logFormat });
+  if (config.workers > 1) {
+    const code = await runWorkers(config, tls);
+    await shutdownLogging();
+    return code;
+  }
   const clock = monotonicClock;
   let server: Server;
   let side: SideServices;

@@ -13,7 +13,16 @@ export interface Pooled {
  */
 export class ConnectionPool<T extends Pooled> {
   readonly #entries = new Map<number, T>();
-  #lastId = 0;
+  readonly #lastId: BigInt64Array;
+
+  /**
+   * `lastId` holds the last id handed out. Reactors of one process (worker
+   * threads) pass the same shared array, so ids stay unique and increasing
+   * in the whole process. @default a counter of its own
+   */
+  constructor(lastId: BigInt64Array = new BigInt64Array(1)) {
+    this.#lastId = lastId;
+  }
 
   /** Number of live connections. */
   get size(): number {
@@ -22,7 +31,7 @@ export class ConnectionPool<T extends Pooled> {
 
   /** Reserves the next connection id. Ids are never handed out twice. */
   nextId(): number {
-    return ++this.#lastId;
+    return Number(Atomics.add(this.#lastId, 0, 1n)) + 1;
   }
 
   /** Adds an entry under its id; a duplicate id is a programming error. */

@@ -36,7 +36,7 @@ import { TimeoutList } from "./timeout_list.ts";
  */
 export class Reactor {
   readonly #options: Readonly<
-    Required<Omit<ReactorOptions, "clock" | "observer" | "admission">>
+    Required<Omit<ReactorOptions, "clock" | "observer" | "admission" | "connectionIds">>
   >;
   readonly #admission: Admission | undefined;
   readonly #congested = new Set<Connection>();
@@ -44,7 +44,7 @@ export class Reactor {
   readonly #clock: Clock;
   readonly #observer: ReactorObserver;
   readonly #dispatcher: Dispatcher;
-  readonly #pool = new ConnectionPool<Connection>();
+  readonly #pool: ConnectionPool<Connection>;
   readonly #listeners = new ListenerRegistry();
   /** Names of the listeners bound with TLS (see `replaceTls`). */
   readonly #tls = new Set<string>();
@@ -75,6 +75,7 @@ export class Reactor {
     this.#clock = options.clock ?? monotonicClock;
     this.#observer = options.observer ?? {};
     this.#admission = options.admission;
+    this.#pool = new ConnectionPool(options.connectionIds);
     this.#dispatcher = new Dispatcher(this.#options.dispatchBudget);
     this.#idle = new TimeoutList(this.#options.idleTimeoutMs);
     this.#grace = new TimeoutList(this.#options.idleGraceMs);

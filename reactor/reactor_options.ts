@@ -27,6 +27,12 @@ export interface ReactorOptions {
   admission?: Admission;
   /** Most connections served per event-loop iteration (see `Dispatcher`). @default 100 */
   dispatchBudget?: number;
+  /**
+   * The last connection id handed out, shared by the reactors of one process
+   * (a `BigInt64Array` on a `SharedArrayBuffer` for worker threads), so ids
+   * are unique and never reused in the whole process. @default a counter of its own
+   */
+  connectionIds?: BigInt64Array;
   /** Source of monotonic milliseconds (tests inject their own and call `tick()`). */
   clock?: Clock;
   /** Who hears about listener events (the server's log policy). */

@@ -8,19 +8,22 @@ import { createEchoHandler, ECHO_BUFFERS } from "./echo_handler.ts";
 import { listenerLog } from "./listener_log.ts";
 import { bindListeners, type BoundAddress } from "./listeners.ts";
 import { RefusalCounter } from "./metrics/refusal_counter.ts";
-import type { TlsCertificate } from "./tls.ts";
 import { NAME, VERSION } from "./version.ts";
 
 /** What {@link startServer} needs besides the configuration. */
 export interface ServerOptions {
   /** The chat's shared state (in-process, a worker's hub, or Redis). */
   adapter: ChatAdapter;
-  /** The TLS certificate for the TLS listeners, if any. */
-  tls: TlsCertificate | null;
+  /** The TLS certificate chain and key (PEM) for the TLS listeners, if any. */
+  tls: { cert: string; key: string } | null;
   /** Share the ports with other reactors of this machine (`SO_REUSEPORT`, `--workers`). */
   reusePort?: boolean;
   /** Monotonic clock. @default performance.now */
   clock?: Clock;
+  /** The process-wide connection id counter (shared by worker threads). */
+  connectionIds?: BigInt64Array;
+  /** Added to every connection log record, e.g. `{ worker: "w1-1" }`. */
+  logLabels?: Record<string, unknown>;
 }
 
 /** One reactor serving echo and chat, bound and running. */
@@ -60,6 +63,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     maxQueuedBytesTotal: config.maxQueuedBytesTotal,
     clock,
+    ...(options.connectionIds === undefined ? {} : { connectionIds: options.connectionIds }),
     ...(access.active ? { admission: access } : {}),
     observer: refusals.observe(
       listenerLog(config.maxConnections, undefined, (reason) => access.describe(reason)),
@@ -85,10 +89,18 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       config,
       {
         echo: {
-          handler: withConnectionLog(createEchoHandler({ prefix: config.echoPrefix }), clock),
+          handler: withConnectionLog(
+            createEchoHandler({ prefix: config.echoPrefix }),
+            clock,
+            undefined,
+            options.logLabels,
+          ),
           buffers: ECHO_BUFFERS,
         },
-        chat: { ...chat, handler: withConnectionLog(chat.handler, clock, chat.closeDetails) },
+        chat: {
+          ...chat,
+          handler: withConnectionLog(chat.handler, clock, chat.closeDetails, options.logLabels),
+        },
       },
       tls === null ? undefined : { cert: tls.cert, key: tls.key },
       options.reusePort ?? false,

@@ -36,6 +36,8 @@ export interface Config {
   maxRooms: number;
   /** Redis URL through which several servers form one chat, or `null` to chat alone. */
   redis: string | null;
+  /** Reactors (worker threads) serving the same ports; 1 runs everything on the main thread. */
+  workers: number;
   /** How long a nick or presence outlives its server in Redis unless renewed, in ms. */
   redisTtlMs: number;
   /** Longest a graceful stop waits for connections to flush, in ms. */
@@ -114,7 +116,7 @@ const MAX_SECONDS = 31_536_000;
 type Kind =
   | { type: "port" }
   | { type: "seconds"; min: number; zeroMeans?: string }
-  | { type: "count"; min: number; max: number; scale?: number }
+  | { type: "count"; min: number; max: number; scale?: number; auto?: () => number }
   | { type: "text"; nonEmpty: boolean; maxBytes?: number }
   | { type: "enum"; values: readonly string[] }
   | { type: "cidrs" }
@@ -249,6 +251,15 @@ const SPECS: readonly OptionSpec[] = [
     default: String(DEFAULT_CHAT_OPTIONS.maxRooms),
     kind: { type: "count", min: 1, max: 1_000_000 },
     help: "most chat rooms at once, the lobby included",
+  },
+  {
+    flag: "workers",
+    key: "workers",
+    env: "ECHOCHAT_WORKERS",
+    default: "1",
+    kind: { type: "count", min: 1, max: 256, auto: () => navigator.hardwareConcurrency },
+    help: "reactors serving the same ports, one per worker thread (SO_REUSEPORT); " +
+      "auto for one per CPU",
   },
   {
     flag: "redis",
@@ -577,9 +588,11 @@ function convert(kind: Kind, raw: string, source: string): unknown {
       return Math.round(secs * 1000);
     }
     case "count": {
+      if (kind.auto !== undefined && value.toLowerCase() === "auto") return kind.auto();
       const count = /^\d+$/.test(value) ? Number(value) : NaN;
       if (!(count >= kind.min && count <= kind.max)) {
-        throw invalid(`a whole number from ${kind.min} to ${kind.max}`);
+        const auto = kind.auto === undefined ? "" : ", or auto";
+        throw invalid(`a whole number from ${kind.min} to ${kind.max}${auto}`);
       }
       return count * (kind.scale ?? 1);
     }

@@ -19,13 +19,16 @@ export type CloseDetails<S> = (conn: Conn<S>, reason: CloseReason) => Record<str
  * decided (reason, duration, bytes, and the protocol's details). A
  * connection that never sent a byte and left or failed within
  * {@link SCAN_WINDOW_MS} is logged at debug only: scans, health checks and
- * resets during the greeting must not flood the log.
+ * resets during the greeting must not flood the log. `labels` go into
+ * every record (a worker thread names itself).
  */
 export function withConnectionLog<S>(
   handler: Handler<S>,
   now: () => number,
   details?: CloseDetails<S>,
+  labels: Record<string, unknown> = {},
 ): Handler<S> {
+  const fields = (conn: Conn) => ({ ...labels, ...connectionFields(conn) });
   return {
     ...handler,
     onOpen(conn: Conn<S>): S {
@@ -64,6 +67,6 @@ function isScan(conn: Conn, reason: CloseReason, durationMs: number): boolean {
     (reason === "eof" || reason === "reset" || reason === "error");
 }
 
-function fields(conn: Conn): Record<string, unknown> {
+function connectionFields(conn: Conn): Record<string, unknown> {
   return { id: conn.id, listener: conn.listener, peer: formatAddr(conn.remoteAddr) };
 }

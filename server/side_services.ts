@@ -1,21 +1,22 @@
-import { type Clock, formatAddr, type Reactor } from "../reactor/mod.ts";
+import { type Clock, formatAddr } from "../reactor/mod.ts";
 import type { ChatStats } from "./chat/chat_node.ts";
 import type { Config } from "./config.ts";
 import { HttpService } from "./http/http_service.ts";
 import { BindError, describeBindError } from "./listeners.ts";
 import { EventLoopLag } from "./metrics/event_loop_lag.ts";
-import type { RefusalCounter } from "./metrics/refusal_counter.ts";
+import type { FigureSources } from "./metrics/figure_sources.ts";
 import { UdpEcho } from "./udp/udp_echo.ts";
 import { DEFAULT_UDP_OPTIONS } from "./udp/udp_options.ts";
 
 /** What {@link startSideServices} needs from the composition root. */
 export interface SideServicesOptions {
   config: Config;
-  reactor: Reactor;
+  /** The reactor, or a supervisor of several (`--workers`). */
+  reactor: FigureSources["reactor"];
   /** The chat's figures, or `null` when the chat listener is off. */
   chat: (() => ChatStats) | null;
   /** Refusal reasons, counted by the reactor's observer. */
-  refusals: RefusalCounter;
+  refusals: FigureSources["refusals"];
   /** The echo listener's bound TCP port, or `null` when it is off. */
   echoPort: number | null;
   /** Clock of the UDP rate limits. */

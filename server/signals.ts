@@ -1,5 +1,14 @@
 import { getLogger } from "@logtape/logtape";
-import type { Reactor } from "../reactor/mod.ts";
+
+/** What a stop request acts on: one reactor, or a supervisor of several. */
+export interface Stoppable {
+  /** Connections open now. */
+  readonly size: number;
+  /** Stops gracefully within `graceMs`. */
+  stop(options: { graceMs: number }): unknown;
+  /** Closes everything now. */
+  abort(): unknown;
+}
 import { plural } from "./plural.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -17,7 +26,7 @@ export const SIGNAL_ECHO_MS = 1000;
  * function that removes the handlers.
  */
 export function handleSignals(
-  reactor: Reactor,
+  reactor: Stoppable,
   graceMs: number,
   now: () => number = () => performance.now(),
 ): () => void {

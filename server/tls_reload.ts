@@ -5,7 +5,6 @@
  * @module
  */
 import { getLogger } from "@logtape/logtape";
-import type { Reactor } from "../reactor/mod.ts";
 import {
   loadTlsCertificate,
   type TlsCertificate,
@@ -15,6 +14,15 @@ import {
 } from "./tls.ts";
 
 const log = getLogger(["echochat", "tls"]);
+
+/**
+ * What rebinds a TLS listener with a new certificate: the reactor, or the
+ * supervisor of several (`--workers`). Resolves to `null` when a stop
+ * began meanwhile, to anything else once rebound.
+ */
+export interface TlsRebinder {
+  replaceTls(name: string, tls: { cert: string; key: string }): Promise<unknown>;
+}
 
 /** What a {@link TlsReloader} serves and where. */
 export interface TlsReloadOptions {
@@ -39,13 +47,13 @@ export interface TlsReloadOptions {
  * one runs once more after it, so the files' latest state always wins.
  */
 export class TlsReloader {
-  readonly #reactor: Reactor;
+  readonly #reactor: TlsRebinder;
   readonly #options: TlsReloadOptions;
   #current: TlsCertificate;
   #running: Promise<void> | null = null;
   #again = false;
 
-  constructor(reactor: Reactor, options: TlsReloadOptions) {
+  constructor(reactor: TlsRebinder, options: TlsReloadOptions) {
     this.#reactor = reactor;
     this.#options = options;
     this.#current = options.current;

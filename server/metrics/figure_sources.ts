@@ -19,7 +19,7 @@ export interface FigureSources {
   /** The UDP echo's counters, or `null` when it is off. */
   udp: (() => UdpStats) | null;
   /** Refusals by listener and reason. */
-  refusals: RefusalCounter;
+  refusals: Pick<RefusalCounter, "counts">;
   /** Event-loop lag. */
   lag: EventLoopLag;
 }

@@ -76,6 +76,20 @@ Deno.test("compile safety: the program's module graph is local files and pinned 
   }
 });
 
+Deno.test("compile safety: every worker thread's module is included in the compiled binary", async () => {
+  // A worker's module is loaded by URL at run time, outside main.ts's static
+  // graph: deno compile bundles it only when the task names it in --include.
+  const supervisor = await Deno.readTextFile(
+    new URL("server/workers/supervisor.ts", ROOT),
+  );
+  const workers = [...supervisor.matchAll(/new URL\("\.\/([^"]+)", import\.meta\.url\)/g)]
+    .map((match) => `server/workers/${match[1]}`);
+  assert.ok(workers.length > 0, "no worker module found: the test proves nothing");
+  for (const module of workers) {
+    assert.ok(denoJson.tasks.compile.includes(`--include ${module}`), `${module} not included`);
+  }
+});
+
 Deno.test("compile safety: start and compile grant the same, minimal permissions", () => {
   // @redis/client reads its two debug switches; the node id names the host.
   assert.deepEqual([...COMPILE_PERMISSIONS].sort(), [

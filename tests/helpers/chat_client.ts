@@ -45,6 +45,11 @@ export class ChatClient {
     return client;
   }
 
+  /** The client's own port, to find its connection in the server's log. */
+  get localPort(): number {
+    return (this.#conn.localAddr as Deno.NetAddr).port;
+  }
+
   /** The nickname the server gave at connect time. */
   get defaultNick(): string {
     const line = this.lines.find((l) => l.startsWith("You are "))!;

@@ -1,0 +1,95 @@
+import { getLogger } from "@logtape/logtape";
+import { monotonicClock } from "../../reactor/mod.ts";
+import { type Config, describeConfig } from "../config.ts";
+import { BindError } from "../listeners.ts";
+import { plural } from "../plural.ts";
+import { type SideServices, startSideServices } from "../side_services.ts";
+import { handleSignals } from "../signals.ts";
+import { logTlsCertificate, type TlsCertificate, type TlsFiles } from "../tls.ts";
+import { reloadOnHangup, TlsReloader } from "../tls_reload.ts";
+import { NAME, VERSION } from "../version.ts";
+import { Supervisor } from "./supervisor.ts";
+
+const log = getLogger(["echochat", "main"]);
+
+/**
+ * `--workers N`: the composition root of the main thread when it only
+ * supervises. The workers serve TCP and TLS; the main thread keeps the chat
+ * hub, UDP echo and the HTTP side port (its figures added up from the
+ * workers' reports), the signal handlers and the TLS reload. Returns the
+ * exit code.
+ */
+export async function runWorkers(
+  config: Config,
+  tls: { files: TlsFiles; certificate: TlsCertificate } | null,
+): Promise<number> {
+  let started;
+  try {
+    started = await Supervisor.start(
+      config,
+      tls === null ? null : { cert: tls.certificate.cert, key: tls.certificate.key },
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (config.logFormat === "json") log.error("{error}", { error: message });
+    else console.error(`${NAME}: ${message}`);
+    return 1;
+  }
+  const { supervisor, addresses } = started;
+  let side: SideServices;
+  try {
+    side = startSideServices({
+      config,
+      reactor: supervisor,
+      chat: config.chatPort === null ? null : () => supervisor.chatStats(),
+      refusals: supervisor,
+      echoPort: addresses.find((a) => a.name === "echo")?.port ?? null,
+      clock: monotonicClock,
+    });
+  } catch (error) {
+    if (!(error instanceof BindError)) throw error;
+    await supervisor.abort();
+    if (config.logFormat === "json") log.error("{error}", { error: error.message });
+    else console.error(`${NAME}: ${error.message}`);
+    return 1;
+  }
+
+  const removeSignalHandlers = handleSignals(supervisor, config.shutdownGraceMs);
+  const tlsListeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
+  const removeReloadHandler = tls === null ? () => {} : reloadOnHangup(
+    new TlsReloader(supervisor, {
+      files: tls.files,
+      hostname: config.host,
+      listeners: tlsListeners,
+      current: tls.certificate,
+    }),
+  );
+  log.info("{name} {version} listening with {workers}: {listening}", {
+    name: NAME,
+    version: VERSION,
+    workers: plural(config.workers, "worker"),
+    listening: [...addresses, ...side.addresses].map((a) => `${a.name} on ${a.address}`)
+      .join(", "),
+    echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
+    chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
+    udpAddress: side.udpAddress,
+    httpAddress: side.httpAddress,
+    echoTlsAddress: addresses.find((a) => a.name === "echo-tls")?.address ?? null,
+    chatTlsAddress: addresses.find((a) => a.name === "chat-tls")?.address ?? null,
+    pid: Deno.pid,
+    settings: describeConfig(config),
+  });
+  if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
+
+  const result = await supervisor.done;
+  removeSignalHandlers();
+  removeReloadHandler();
+  await side.close();
+  log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
+    ...result.totals,
+    ...result.summary,
+    refusedByAccess: result.refusedByAccess,
+    connections: plural(result.totals.accepted, "connection"),
+  });
+  return result.code;
+}
