@@ -11,17 +11,10 @@
 import { getLogger } from "@logtape/logtape";
 import { monotonicClock } from "./reactor/mod.ts";
 import { connectionTotals, type Server, startServer } from "./server/app.ts";
-import {
-  type Config,
-  ConfigError,
-  describeConfig,
-  helpText,
-  parseCommandLine,
-} from "./server/config.ts";
+import { type Config, ConfigError, helpText, parseCommandLine } from "./server/config.ts";
 import { createAdapter } from "./server/chat/adapter/create_adapter.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError } from "./server/listeners.ts";
-import { plural } from "./server/plural.ts";
 import { handleSignals } from "./server/signals.ts";
 import { type SideServices, startSideServices } from "./server/side_services.ts";
 import {
@@ -33,6 +26,7 @@ import {
 } from "./server/tls.ts";
 import { reloadOnHangup, TlsReloader } from "./server/tls_reload.ts";
 import { NAME, VERSION } from "./server/version.ts";
+import { logListening, logStopped } from "./server/lifecycle_log.ts";
 import { runWorkers } from "./server/workers/run_workers.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -120,20 +114,7 @@ async function main(args: string[]): Promise<number> {
     }),
   );
 
-  log.info("{name} {version} listening: {listening}", {
-    name: NAME,
-    version: VERSION,
-    listening: [...addresses, ...side.addresses].map((a) => `${a.name} on ${a.address}`)
-      .join(", "),
-    echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
-    chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
-    udpAddress: side.udpAddress,
-    httpAddress: side.httpAddress,
-    echoTlsAddress: addresses.find((a) => a.name === "echo-tls")?.address ?? null,
-    chatTlsAddress: addresses.find((a) => a.name === "chat-tls")?.address ?? null,
-    pid: Deno.pid,
-    settings: describeConfig(config),
-  });
+  logListening(config, addresses, side);
 
   if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
 
@@ -143,12 +124,7 @@ async function main(args: string[]): Promise<number> {
   await side.close();
   await server.chat.close(); // after every user left: their nicks are released, then the link closes
   const totals = connectionTotals(server);
-  log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
-    ...totals,
-    ...summary,
-    refusedByAccess: server.access.stats().refused,
-    connections: plural(totals.accepted, "connection"),
-  });
+  logStopped(totals, summary, server.access.stats().refused);
   await shutdownLogging();
   return 0;
 }

@@ -1,13 +1,13 @@
 import { getLogger } from "@logtape/logtape";
 import { monotonicClock } from "../../reactor/mod.ts";
-import { type Config, describeConfig } from "../config.ts";
+import type { Config } from "../config.ts";
 import { BindError } from "../listeners.ts";
-import { plural } from "../plural.ts";
 import { type SideServices, startSideServices } from "../side_services.ts";
 import { handleSignals } from "../signals.ts";
 import { logTlsCertificate, type TlsCertificate, type TlsFiles } from "../tls.ts";
 import { reloadOnHangup, TlsReloader } from "../tls_reload.ts";
-import { NAME, VERSION } from "../version.ts";
+import { NAME } from "../version.ts";
+import { logListening, logStopped } from "../lifecycle_log.ts";
 import { Supervisor } from "./supervisor.ts";
 
 const log = getLogger(["echochat", "main"]);
@@ -64,32 +64,13 @@ export async function runWorkers(
       current: tls.certificate,
     }),
   );
-  log.info("{name} {version} listening with {workers}: {listening}", {
-    name: NAME,
-    version: VERSION,
-    workers: plural(config.workers, "worker"),
-    listening: [...addresses, ...side.addresses].map((a) => `${a.name} on ${a.address}`)
-      .join(", "),
-    echoAddress: addresses.find((a) => a.name === "echo")?.address ?? null,
-    chatAddress: addresses.find((a) => a.name === "chat")?.address ?? null,
-    udpAddress: side.udpAddress,
-    httpAddress: side.httpAddress,
-    echoTlsAddress: addresses.find((a) => a.name === "echo-tls")?.address ?? null,
-    chatTlsAddress: addresses.find((a) => a.name === "chat-tls")?.address ?? null,
-    pid: Deno.pid,
-    settings: describeConfig(config),
-  });
+  logListening(config, addresses, side);
   if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
 
   const result = await supervisor.done;
   removeSignalHandlers();
   removeReloadHandler();
   await side.close();
-  log.info("Stopped after {connections} ({refused} refused); {cutOff} cut off at the grace", {
-    ...result.totals,
-    ...result.summary,
-    refusedByAccess: result.refusedByAccess,
-    connections: plural(result.totals.accepted, "connection"),
-  });
+  logStopped(result.totals, result.summary, result.refusedByAccess);
   return result.code;
 }
