@@ -9,6 +9,7 @@ import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
 import { ECHOCHAT } from "./servers.ts";
 import { chatIdleRss } from "./chat_idle_rss.ts";
 import { stuckPeers } from "./stuck_peers.ts";
+import { workersEcho } from "./workers_echo.ts";
 import {
   CHAT_ERROR_KEYS,
   chatArgs,
@@ -350,6 +351,7 @@ export const SCENARIOS: readonly Scenario[] = [
   chat(100, 10, 100),
   chat(1000, 10, 10),
   chatIdleRss,
+  workersEcho(pingPong(1000), stream),
 ];
 
 /** Whether `scenario` applies to the server with id `serverId` (and kind). */
