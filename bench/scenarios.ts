@@ -8,6 +8,7 @@ import { num, runLoad } from "./loadgen.ts";
 import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
 import { ECHOCHAT } from "./servers.ts";
 import { chatIdleRss } from "./chat_idle_rss.ts";
+import { redisChat } from "./redis_chat.ts";
 import { stuckPeers } from "./stuck_peers.ts";
 import { workersEcho } from "./workers_echo.ts";
 import {
@@ -352,6 +353,7 @@ export const SCENARIOS: readonly Scenario[] = [
   chat(1000, 10, 10),
   chatIdleRss,
   workersEcho(pingPong(1000), stream),
+  redisChat,
 ];
 
 /** Whether `scenario` applies to the server with id `serverId` (and kind). */
