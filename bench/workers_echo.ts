@@ -10,8 +10,8 @@
  * mask:
  *
  * - `CPU 0`: the server on CPU 0, as in every other scenario. Both workers
- *   share that core, so this shows what the worker threads, the hub and the
- *   kernel's `SO_REUSEPORT` spread cost when there is no core to gain.
+ *   share that core, so this shows what the worker threads and the kernel's
+ *   `SO_REUSEPORT` spread cost when there is no core to gain.
  * - `CPUs 0-1`: the server may also run on CPU 1, where the load generator
  *   is pinned, so a second worker competes with the load for that core. The
  *   1-worker reference gets the same mask (V8's helper threads may use it).
