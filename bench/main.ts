@@ -13,7 +13,7 @@ import { buildTools, removeTools, type Tools } from "./loadgen.ts";
 import { runningCount, runQuiet, stopAll } from "./process.ts";
 import { setProcstatHelper } from "./procstat.ts";
 import { computeRatios, fmt, renderText, type Report, writeJson } from "./report.ts";
-import type { Context } from "./scenario_kit.ts";
+import type { Context, Scenario } from "./scenario_kit.ts";
 import { appliesTo, SCENARIOS } from "./scenarios.ts";
 import { availableServers, ECHOCHAT, type RunningServer, startServer } from "./servers.ts";
 import { evaluateTargets } from "./targets.ts";
@@ -104,6 +104,33 @@ async function cpuModel(): Promise<string> {
   return /:\s*(.*)$/.exec(r?.stdout.trim() ?? "")?.[1] ?? "unknown";
 }
 
+/** A measurement with no figures yet. */
+function newMeasurement(scenario: string, server: string): Measurement {
+  return {
+    scenario,
+    server,
+    status: "ok",
+    metrics: {},
+    warnings: [],
+    loadgenSaturated: false,
+    raw: {},
+  };
+}
+
+/** One progress line on stderr: the scenario's headline figure (or why there is none). */
+function logDone(scenario: Scenario, column: string, m: Measurement, started: number): void {
+  const head = scenario.metrics[0];
+  const secs = ((performance.now() - started) / 1000).toFixed(1);
+  const shown = m.status === "ok" && head !== undefined
+    ? `${fmt(m.metrics[head.key], head.digits)} ${head.label}`
+    : `${m.status === "skipped" ? "skipped" : "ERROR"} ${m.error ?? ""}`;
+  log(
+    `[${scenario.id}] ${column}: ${shown}${
+      m.loadgenSaturated ? " (load saturated)" : ""
+    } (${secs} s)`,
+  );
+}
+
 async function run(options: Options, tools: Tools): Promise<number> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
@@ -135,7 +162,7 @@ async function run(options: Options, tools: Tools): Promise<number> {
     quick: options.quick,
     idleConns,
     fileLimit: limit,
-    ...(pinned ? { loadCpu: 1 } : {}),
+    ...(pinned ? { serverCpu: 0, loadCpu: 1 } : {}),
   };
   const scenarios = SCENARIOS.filter((s) =>
     options.only.length === 0 || options.only.includes(s.id)
@@ -144,17 +171,30 @@ async function run(options: Options, tools: Tools): Promise<number> {
   let echochatBroken: string | undefined;
 
   for (const scenario of scenarios) {
+    if (scenario.variants !== undefined) {
+      if (!avail.servers.some((s) => s.id === ECHOCHAT)) continue;
+      for (const variant of scenario.variants) {
+        const m = newMeasurement(scenario.id, variant.id);
+        results.push(m);
+        if (echochatBroken !== undefined) {
+          m.status = "error";
+          m.error = `not started: ${echochatBroken}`;
+          continue;
+        }
+        const started = performance.now();
+        try {
+          await scenario.runVariant(ctx, variant, m);
+        } catch (error) {
+          m.status = "error";
+          m.error = error instanceof Error ? error.message : String(error);
+        }
+        logDone(scenario, variant.label, m, started);
+      }
+      continue;
+    }
     for (const spec of avail.servers) {
       if (!appliesTo(scenario, spec.id, spec.kind !== "external")) continue;
-      const m: Measurement = {
-        scenario: scenario.id,
-        server: spec.id,
-        status: "ok",
-        metrics: {},
-        warnings: [],
-        loadgenSaturated: false,
-        raw: {},
-      };
+      const m = newMeasurement(scenario.id, spec.id);
       results.push(m);
       if (spec.id === ECHOCHAT && echochatBroken !== undefined) {
         m.status = "error";
@@ -166,7 +206,7 @@ async function run(options: Options, tools: Tools): Promise<number> {
       try {
         server = await startServer(spec, {
           epollEcho: tools.epollEcho,
-          ...(pinned ? { cpu: 0 } : {}),
+          ...(ctx.serverCpu === undefined ? {} : { cpu: ctx.serverCpu }),
           ...(scenario.echochatFlags === undefined
             ? {}
             : { echochatFlags: scenario.echochatFlags }),
@@ -191,16 +231,7 @@ async function run(options: Options, tools: Tools): Promise<number> {
       } finally {
         await server.stop();
       }
-      const head = scenario.metrics[0];
-      const secs = ((performance.now() - started) / 1000).toFixed(1);
-      const shown = m.status === "ok" && head !== undefined
-        ? `${fmt(m.metrics[head.key], head.digits)} ${head.label}`
-        : `ERROR ${m.error ?? ""}`;
-      log(
-        `[${scenario.id}] ${spec.label}: ${shown}${
-          m.loadgenSaturated ? " (load saturated)" : ""
-        } (${secs} s)`,
-      );
+      logDone(scenario, spec.label, m, started);
     }
   }
 
@@ -234,7 +265,13 @@ async function run(options: Options, tools: Tools): Promise<number> {
       openFileHardLimit: limit,
     },
     servers: avail.servers,
-    scenarios: scenarios.map((s) => ({ id: s.id, title: s.title, metrics: s.metrics })),
+    scenarios: scenarios.map((s) => ({
+      id: s.id,
+      title: s.title,
+      metrics: s.metrics,
+      ...(s.variants === undefined ? {} : { variants: s.variants }),
+      ...(s.notes === undefined ? {} : { notes: s.notes }),
+    })),
     results,
     ratios,
     targets,

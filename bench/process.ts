@@ -27,8 +27,8 @@ export interface Child {
 
 /** Options of {@link spawn}. */
 export interface SpawnOptions {
-  /** Pin to this CPU with `taskset -c`, when given. */
-  readonly cpu?: number;
+  /** Pin with `taskset -c`, when given: one CPU (`0`) or a list (`"0-1"`). */
+  readonly cpu?: number | string;
   /** Working directory. */
   readonly cwd?: string;
   /** Called for every stdout line as it arrives. */

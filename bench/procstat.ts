@@ -27,6 +27,8 @@ export interface ProcSample {
   readonly cpuTicksS: number;
   /** Non-idle CPU s of the whole machine (all CPUs), from `/proc/stat`. */
   readonly busyAllS: number;
+  /** CPU s of each `Worker` thread (`worker-1`, ...): empty for a process without workers. */
+  readonly workersCpuS: Readonly<Record<string, number>>;
 }
 
 /** Reads `pid`; throws when the process is gone. */
@@ -38,12 +40,18 @@ export async function sample(pid: number): Promise<ProcSample> {
   const r = parseResultLine(`X ${text}`);
   const n = (k: string) => Number(r[k] ?? "NaN");
   const threads = n("cpu_threads_s");
+  const workersCpuS: Record<string, number> = {};
+  for (const item of (r.workers_cpu_s ?? "-").split(",")) {
+    const colon = item.lastIndexOf(":");
+    if (colon > 0) workersCpuS[item.slice(0, colon)] = Number(item.slice(colon + 1));
+  }
   return {
     rssBytes: n("rss_kib") * 1024,
     fds: n("fds"),
     cpuThreadsS: threads >= 0 ? threads : Number.NaN,
     cpuTicksS: n("cpu_ticks_s"),
     busyAllS: n("busy_all_s"),
+    workersCpuS,
   };
 }
 

@@ -3,19 +3,21 @@
  *
  * @module
  */
-import type { MetricDef, Scenario } from "./scenario_kit.ts";
+import type { MetricDef, Scenario, Variant } from "./scenario_kit.ts";
 import { C_EPOLL, DENO_LOOP, ECHOCHAT, FAIR_REACTOR, NODE_NET } from "./servers.ts";
 import type { Measurement, ServerSpec, TargetVerdict } from "./types.ts";
 
-/** echochat's figure divided by a baseline's, for one metric. */
+/** echochat's figure divided by a baseline's (or a variant's by its reference's), for one metric. */
 export interface Ratio {
   /** Scenario id. */
   readonly scenario: string;
   /** Metric key. */
   readonly metric: string;
-  /** Baseline server id. */
+  /** The server (or variant) id divided: `echochat` unless the scenario has variants. */
+  readonly of: string;
+  /** Baseline server id (or the reference variant's id). */
   readonly vs: string;
-  /** echochat / baseline. */
+  /** of / vs. */
   readonly value: number;
 }
 
@@ -36,13 +38,49 @@ export function find(
   return results.find((r) => r.scenario === scenario && r.server === server);
 }
 
-/** echochat-vs-baseline ratios for every metric marked `ratio` (ok results only). */
+/** The ok value of `metric` of `server` in `scenario`, if it is a number. */
+function okValue(
+  results: readonly Measurement[],
+  scenario: string,
+  server: string,
+  metric: string,
+): number | undefined {
+  const m = find(results, scenario, server);
+  const v = m?.status === "ok" ? m.metrics[metric] : undefined;
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Ratios for every metric marked `ratio` (ok results only): echochat vs
+ * every baseline, and in a scenario with variants each variant vs its
+ * reference.
+ */
 export function computeRatios(
   scenarios: readonly Scenario[],
   results: readonly Measurement[],
 ): Ratio[] {
   const out: Ratio[] = [];
   for (const scenario of scenarios) {
+    if (scenario.variants !== undefined) {
+      for (const variant of scenario.variants) {
+        const ref = variant.compareWith?.variant;
+        if (ref === undefined) continue;
+        for (const metric of scenario.metrics) {
+          if (metric.ratio !== true) continue;
+          const v = okValue(results, scenario.id, variant.id, metric.key);
+          const r = okValue(results, scenario.id, ref, metric.key);
+          if (v === undefined || r === undefined || !(r > 0)) continue;
+          out.push({
+            scenario: scenario.id,
+            metric: metric.key,
+            of: variant.id,
+            vs: ref,
+            value: v / r,
+          });
+        }
+      }
+      continue;
+    }
     const e = find(results, scenario.id, ECHOCHAT);
     if (e === undefined || e.status !== "ok") continue;
     for (const metric of scenario.metrics) {
@@ -52,7 +90,13 @@ export function computeRatios(
         const b = find(results, scenario.id, base.id);
         const bv = b?.status === "ok" ? b.metrics[metric.key] : undefined;
         if (ev === undefined || bv === undefined || !(bv > 0)) continue;
-        out.push({ scenario: scenario.id, metric: metric.key, vs: base.id, value: ev / bv });
+        out.push({
+          scenario: scenario.id,
+          metric: metric.key,
+          of: ECHOCHAT,
+          vs: base.id,
+          value: ev / bv,
+        });
       }
     }
   }
@@ -89,6 +133,23 @@ function table(rows: string[][], rightFrom: number): string {
   ).join("\n");
 }
 
+/** The ratio columns of a scenario's table that have at least one ratio. */
+function ratioColumns(
+  scenario: Scenario,
+  ratios: readonly Ratio[],
+): { of: string; vs: string; label: string }[] {
+  const candidates = scenario.variants === undefined
+    ? RATIO_BASELINES.map((b) => ({ of: ECHOCHAT, vs: b.id, label: b.label }))
+    : scenario.variants.flatMap((v: Variant) =>
+      v.compareWith === undefined
+        ? []
+        : [{ of: v.id, vs: v.compareWith.variant, label: v.compareWith.label }]
+    );
+  return candidates.filter((c) =>
+    ratios.some((r) => r.scenario === scenario.id && r.of === c.of && r.vs === c.vs)
+  );
+}
+
 /** Renders the whole human report (tables, errors, ratios, targets). */
 export function renderText(
   scenarios: readonly Scenario[],
@@ -99,21 +160,20 @@ export function renderText(
 ): string {
   const out: string[] = [];
   for (const scenario of scenarios) {
-    const cols = servers.filter((s) => find(results, scenario.id, s.id) !== undefined);
+    const columns: readonly { id: string; label: string }[] = scenario.variants ?? servers;
+    const cols = columns.filter((s) => find(results, scenario.id, s.id) !== undefined);
     if (cols.length === 0) continue;
-    const ratioCols = RATIO_BASELINES.filter((b) =>
-      ratios.some((r) => r.scenario === scenario.id && r.vs === b.id)
-    );
-    const header = ["", ...cols.map((s) => s.label), ...ratioCols.map((b) => b.label)];
+    const ratioCols = ratioColumns(scenario, ratios);
+    const header = ["", ...cols.map((s) => s.label), ...ratioCols.map((c) => c.label)];
     const rows = [header];
     scenario.metrics.forEach((metric, i) => {
       const row = [
         metric.label,
         ...cols.map((s) => cell(find(results, scenario.id, s.id), metric, i === 0)),
       ];
-      for (const b of ratioCols) {
+      for (const c of ratioCols) {
         const r = ratios.find((x) =>
-          x.scenario === scenario.id && x.metric === metric.key && x.vs === b.id
+          x.scenario === scenario.id && x.metric === metric.key && x.of === c.of && x.vs === c.vs
         );
         row.push(r === undefined ? "" : `${r.value.toFixed(2)}x`);
       }
@@ -121,6 +181,7 @@ export function renderText(
     });
     out.push(`== ${scenario.title} [${scenario.id}]`);
     out.push(table(rows, 1));
+    for (const note of scenario.notes ?? []) out.push(`  note: ${note}`);
     for (const s of cols) {
       const m = find(results, scenario.id, s.id);
       if (m === undefined) continue;
@@ -157,8 +218,14 @@ export interface Report {
   readonly machine: Record<string, unknown>;
   /** Columns. */
   readonly servers: readonly ServerSpec[];
-  /** Scenario ids, titles and metric definitions. */
-  readonly scenarios: readonly { id: string; title: string; metrics: readonly MetricDef[] }[];
+  /** Scenario ids, titles and metric definitions (and the variants and notes of those that have them). */
+  readonly scenarios: readonly {
+    id: string;
+    title: string;
+    metrics: readonly MetricDef[];
+    variants?: readonly Variant[];
+    notes?: readonly string[];
+  }[];
   /** Every measurement, including the load generator's raw RESULT. */
   readonly results: readonly Measurement[];
   /** echochat vs baselines. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { type LoadRun, nonZero, num, type Tools } from "./loadgen.ts";
-import { cpuBetween, sample, sleep } from "./procstat.ts";
+import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
 import type { RunningServer } from "./servers.ts";
 import type { Measurement } from "./types.ts";
 /**
@@ -25,6 +25,8 @@ export interface Context {
   readonly tools: Tools;
   /** CPU for the load generator, when pinning. */
   readonly loadCpu?: number;
+  /** CPU for the server, when pinning (scenarios that start their own servers pin them here). */
+  readonly serverCpu?: number;
   /** Measurement window in seconds. */
   readonly durationS: number;
   /** Smoke-test mode. */
@@ -49,12 +51,20 @@ export interface MetricDef {
   readonly ratio?: boolean;
 }
 
-/** A benchmark scenario. */
-export interface Scenario {
+/** What every scenario has. */
+interface ScenarioBase {
   /** Id for `--only` and the JSON. */
   readonly id: string;
   /** Heading for people. */
   readonly title: string;
+  /** Figures in report order. */
+  readonly metrics: readonly MetricDef[];
+  /** Printed under the table and written to the JSON: what the set-up can and cannot show. */
+  readonly notes?: readonly string[];
+}
+
+/** A scenario measured once against each server under test: one column per server. */
+export interface ServerScenario extends ScenarioBase {
   /** Runs against echochat only (chat port or echochat flags). */
   readonly echochatOnly: boolean;
   /** Runs only against these server ids (all when absent), e.g. to keep a long scenario short. */
@@ -63,11 +73,43 @@ export interface Scenario {
   readonly needsPid: boolean;
   /** Extra echochat flags for this scenario. */
   readonly echochatFlags?: readonly string[];
-  /** Figures in report order. */
-  readonly metrics: readonly MetricDef[];
+  /** Absent: this is not a {@link VariantScenario}. */
+  readonly variants?: undefined;
   /** Measures `server`, filling `m`; throws on failure. */
   readonly run: (ctx: Context, server: RunningServer, m: Measurement) => Promise<void>;
 }
+
+/** One column of a {@link VariantScenario}: a set-up of echochat the scenario starts itself. */
+export interface Variant {
+  /** Id in the JSON (a measurement's `server`). */
+  readonly id: string;
+  /** Column heading for people. */
+  readonly label: string;
+  /**
+   * The reference this column is divided by, for every figure marked
+   * `ratio`: the id of an earlier variant and the ratio column's heading.
+   */
+  readonly compareWith?: { readonly variant: string; readonly label: string };
+}
+
+/**
+ * A scenario that starts its own servers (several echochat processes, a
+ * Redis) for each of its variants: one column per variant, each compared
+ * with a reference variant measured in the same run.
+ */
+export interface VariantScenario extends ScenarioBase {
+  /** The columns, in run order. */
+  readonly variants: readonly Variant[];
+  /**
+   * Measures `variant`, filling `m`: starts what it needs and stops all of it
+   * before it returns or throws. May set `m.status` to `skipped` (with
+   * `m.error` saying why) when the machine cannot run the variant.
+   */
+  readonly runVariant: (ctx: Context, variant: Variant, m: Measurement) => Promise<void>;
+}
+
+/** A benchmark scenario. */
+export type Scenario = ServerScenario | VariantScenario;
 
 /** The load generator's CPU in the window: above 90 % its figures are a lower bound. */
 export const LOADGEN_CPU: MetricDef = {
@@ -155,29 +197,30 @@ export function checkErrors(
 export const BUSY_MACHINE_PCT = 15;
 
 /**
- * Server CPU in the window (sampled at READY and `durationS` later), and
- * the CPU everything else on the machine used meanwhile.
+ * CPU of several processes in the window (sampled at READY and `durationS`
+ * later, in % of one core, in the order of `pids`), and the CPU everything
+ * else on the machine used meanwhile.
  */
-export function serverCpuProbe(server: RunningServer, durationS: number) {
-  let pct = Number.NaN;
+export function cpuProbe(pids: readonly number[], durationS: number) {
+  let pcts: number[] = [];
   let busyPct = Number.NaN;
   const onReady = async () => {
-    const pid = server.pid;
-    if (pid === undefined) return;
-    const a = await sample(pid);
+    if (pids.length === 0) return;
+    const a = await Promise.all(pids.map((pid) => sample(pid)));
     const t0 = performance.now();
     await sleep(durationS * 1000 - 30);
-    const b = await sample(pid);
+    const b = await Promise.all(pids.map((pid) => sample(pid)));
     const secs = (performance.now() - t0) / 1000;
-    pct = cpuBetween(a, b) / secs * 100;
-    busyPct = (b.busyAllS - a.busyAllS) / secs * 100;
+    pcts = a.map((before, i) => cpuBetween(before, b[i] as ProcSample) / secs * 100);
+    busyPct = ((b[0] as ProcSample).busyAllS - (a[0] as ProcSample).busyAllS) / secs * 100;
   };
-  /** Fills server_cpu_pct and other_cpu_pct of `m`, warns when the machine was busy. */
-  const fill = (m: Measurement, loadgenPct: number) => {
-    if (!Number.isFinite(pct)) return;
-    m.metrics.server_cpu_pct = pct;
-    if (!Number.isFinite(busyPct) || !Number.isFinite(loadgenPct)) return;
-    const other = Math.max(0, busyPct - pct - loadgenPct);
+  /**
+   * Fills `other_cpu_pct` of `m` (the machine's busy time minus these
+   * processes and the load generator) and warns when the machine was busy.
+   */
+  const fillOther = (m: Measurement, loadgenPct: number) => {
+    if (pcts.length === 0 || !Number.isFinite(busyPct) || !Number.isFinite(loadgenPct)) return;
+    const other = Math.max(0, busyPct - pcts.reduce((sum, p) => sum + p, 0) - loadgenPct);
     m.metrics.other_cpu_pct = other;
     if (other > BUSY_MACHINE_PCT) {
       m.warnings.push(
@@ -186,7 +229,23 @@ export function serverCpuProbe(server: RunningServer, durationS: number) {
       );
     }
   };
-  return { onReady, fill };
+  return { onReady, pcts: (): readonly number[] => pcts, fillOther };
+}
+
+/**
+ * Server CPU in the window (sampled at READY and `durationS` later), and
+ * the CPU everything else on the machine used meanwhile.
+ */
+export function serverCpuProbe(server: RunningServer, durationS: number) {
+  const probe = cpuProbe(server.pid === undefined ? [] : [server.pid], durationS);
+  /** Fills server_cpu_pct and other_cpu_pct of `m`, warns when the machine was busy. */
+  const fill = (m: Measurement, loadgenPct: number) => {
+    const pct = probe.pcts()[0];
+    if (pct === undefined || !Number.isFinite(pct)) return;
+    m.metrics.server_cpu_pct = pct;
+    probe.fillOther(m, loadgenPct);
+  };
+  return { onReady: probe.onReady, fill };
 }
 
 /**
@@ -261,4 +320,72 @@ export async function settledRss(pid: number): Promise<number> {
     last = now;
   }
   return last;
+}
+
+/** What a chatload run is asked to do. */
+export interface ChatLoad {
+  /** Where the senders (and half the receivers, with `port2`) connect. */
+  readonly host: string;
+  /** Chat port of the senders' server. */
+  readonly port: number;
+  /** Chat port of a second server of the same chat: every other receiver connects there. */
+  readonly port2?: number;
+  /** Clients in the room. */
+  readonly conns: number;
+  /** How many of them send. */
+  readonly senders: number;
+  /** Lines per second per sender. */
+  readonly rate: number;
+  /** Measurement window, s. */
+  readonly durationS: number;
+  /** Settle until nothing arrived for this long (banner, join notices). */
+  readonly quietMs: number;
+  /** chatload reads this process's CPU in the window (`server_cpu_pct`). */
+  readonly serverPid?: number;
+}
+
+/** chatload's arguments: 64-byte lines, every client waits for its banner. */
+export function chatArgs(load: ChatLoad): string[] {
+  return [
+    "--host",
+    load.host,
+    "--port",
+    String(load.port),
+    ...(load.port2 === undefined ? [] : ["--port2", String(load.port2)]),
+    "--conns",
+    String(load.conns),
+    "--senders",
+    String(load.senders),
+    "--rate",
+    String(load.rate),
+    "--size",
+    "64",
+    "--duration",
+    String(load.durationS),
+    "--need-banner",
+    "--quiet-ms",
+    String(load.quietMs),
+    ...(load.serverPid === undefined ? [] : ["--server-pid", String(load.serverPid)]),
+  ];
+}
+
+/** The chat figures every chat scenario shows, from chatload's RESULT. */
+export function chatFigures(m: Measurement, r: Record<string, string>): void {
+  Object.assign(m.metrics, {
+    dps: num(r, "dps"),
+    p50_ms: num(r, "p50_us") / 1000,
+    p99_ms: num(r, "p99_us") / 1000,
+    max_ms: num(r, "max_us") / 1000,
+    lost: num(r, "lost"),
+    reordered: num(r, "reordered"),
+    corrupt: num(r, "corrupt"),
+  });
+}
+
+/** Counters of a chatload run worth a note when not zero (they do not make the run an error). */
+export function chatWarnings(m: Measurement, r: Record<string, string>): void {
+  for (const key of ["self", "other_lines", "send_dropped"]) {
+    const v = num(r, key);
+    if (Number.isFinite(v) && v !== 0) m.warnings.push(`${key}=${v}`);
+  }
 }

@@ -8,9 +8,14 @@ import { num, runLoad } from "./loadgen.ts";
 import { cpuBetween, type ProcSample, sample, sleep } from "./procstat.ts";
 import { ECHOCHAT } from "./servers.ts";
 import { chatIdleRss } from "./chat_idle_rss.ts";
+import { redisChat } from "./redis_chat.ts";
 import { stuckPeers } from "./stuck_peers.ts";
+import { workersEcho } from "./workers_echo.ts";
 import {
   CHAT_ERROR_KEYS,
+  chatArgs,
+  chatFigures,
+  chatWarnings,
   checkErrors,
   ECHO_ERROR_KEYS,
   echoArgs,
@@ -21,6 +26,7 @@ import {
   type Scenario,
   SERVER_CPU,
   serverCpuProbe,
+  type ServerScenario,
   settledRss,
   waitForFds,
 } from "./scenario_kit.ts";
@@ -32,7 +38,7 @@ export const REAP_HEARTBEAT_S = 1;
 /** Scheduling slack (s) allowed on top of timeout + heartbeat for the last close. */
 export const REAP_SLACK_S = 0.25;
 
-function pingPong(conns: number): Scenario {
+function pingPong(conns: number): ServerScenario {
   return {
     id: `pingpong-${conns}`,
     title: `ping-pong, ${conns.toLocaleString("en-US")} connections, 64-byte messages`,
@@ -79,7 +85,7 @@ function pingPong(conns: number): Scenario {
   };
 }
 
-const stream: Scenario = {
+const stream: ServerScenario = {
   id: "stream",
   title: "stream, 10 connections, 16 KiB writes",
   echochatOnly: false,
@@ -114,7 +120,7 @@ const stream: Scenario = {
   },
 };
 
-const churn: Scenario = {
+const churn: ServerScenario = {
   id: "churn",
   title: "connection churn, 50 at a time: connect, one 64-byte echo, close",
   echochatOnly: false,
@@ -147,7 +153,7 @@ const churn: Scenario = {
   },
 };
 
-const idleRss: Scenario = {
+const idleRss: ServerScenario = {
   id: "idle-rss",
   title: "idle connections: server memory and CPU",
   echochatOnly: false,
@@ -207,7 +213,7 @@ const idleRss: Scenario = {
   },
 };
 
-const idleReaping: Scenario = {
+const idleReaping: ServerScenario = {
   id: "idle-reaping",
   title:
     `idle reaping: idle connections, --idle-timeout ${REAP_TIMEOUT_S} --heartbeat-interval ${REAP_HEARTBEAT_S}`,
@@ -289,7 +295,7 @@ const idleReaping: Scenario = {
   },
 };
 
-function chat(conns: number, senders: number, rate: number): Scenario {
+function chat(conns: number, senders: number, rate: number): ServerScenario {
   return {
     id: `chat-${conns}`,
     title: `chat fan-out, one room of ${
@@ -311,46 +317,25 @@ function chat(conns: number, senders: number, rate: number): Scenario {
     ],
     run: async (ctx, server, m) => {
       if (server.chatPort === undefined) throw new Error("no chat port");
-      const args = [
-        "--host",
-        server.host,
-        "--port",
-        String(server.chatPort),
-        "--conns",
-        String(conns),
-        "--senders",
-        String(senders),
-        "--rate",
-        String(rate),
-        "--size",
-        "64",
-        "--duration",
-        String(ctx.durationS),
-        "--need-banner",
-        "--quiet-ms",
-        "300",
-      ];
-      if (server.pid !== undefined) args.push("--server-pid", String(server.pid));
+      const args = chatArgs({
+        host: server.host,
+        port: server.chatPort,
+        conns,
+        senders,
+        rate,
+        durationS: ctx.durationS,
+        quietMs: 300,
+        ...(server.pid === undefined ? {} : { serverPid: server.pid }),
+      });
       const run = await runLoad(ctx.tools.chatload, args, loadOptions(ctx, 180_000));
       m.raw = run.result;
       const r = run.result;
-      Object.assign(m.metrics, {
-        dps: num(r, "dps"),
-        p50_ms: num(r, "p50_us") / 1000,
-        p99_ms: num(r, "p99_us") / 1000,
-        max_ms: num(r, "max_us") / 1000,
-        lost: num(r, "lost"),
-        reordered: num(r, "reordered"),
-        corrupt: num(r, "corrupt"),
-      });
+      chatFigures(m, r);
       const serverPct = num(r, "server_cpu_pct");
       if (Number.isFinite(serverPct) && serverPct >= 0) m.metrics.server_cpu_pct = serverPct;
       loadgenCpu(m, r);
       checkErrors(run, CHAT_ERROR_KEYS, conns, "open_at_window");
-      for (const key of ["self", "other_lines", "send_dropped"]) {
-        const v = num(r, key);
-        if (Number.isFinite(v) && v !== 0) m.warnings.push(`${key}=${v}`);
-      }
+      chatWarnings(m, r);
     },
   };
 }
@@ -367,10 +352,12 @@ export const SCENARIOS: readonly Scenario[] = [
   chat(100, 10, 100),
   chat(1000, 10, 10),
   chatIdleRss,
+  workersEcho(pingPong(1000), stream),
+  redisChat,
 ];
 
 /** Whether `scenario` applies to the server with id `serverId` (and kind). */
-export function appliesTo(scenario: Scenario, serverId: string, hasPid: boolean): boolean {
+export function appliesTo(scenario: ServerScenario, serverId: string, hasPid: boolean): boolean {
   if (scenario.echochatOnly && serverId !== ECHOCHAT) return false;
   if (scenario.servers !== undefined && !scenario.servers.includes(serverId)) return false;
   if (scenario.needsPid && !hasPid) return false;

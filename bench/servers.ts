@@ -5,6 +5,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import denoJson from "../deno.json" with { type: "json" };
 import { freePorts, waitForPort } from "./net.ts";
 import { type Child, runQuiet, spawn, stop } from "./process.ts";
 import type { ServerSpec } from "./types.ts";
@@ -16,6 +17,15 @@ const DENO_ECHO = fromFileUrl(new URL("./baselines/deno_echo.ts", import.meta.ur
 const FAIR_ECHO = fromFileUrl(new URL("./baselines/fair_echo.ts", import.meta.url));
 const NODE_ECHO = fromFileUrl(new URL("./baselines/node_echo.mjs", import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
+
+/**
+ * The `--allow-*` and `--unstable-*` flags of the compile task: echochat runs
+ * with what the binary may do (the tests do the same), which `--redis` needs
+ * (the hostname for its node id, the env switches `@redis/client` reads).
+ */
+const ECHOCHAT_PERMISSIONS: readonly string[] = denoJson.tasks.compile
+  .split(/\s+/)
+  .filter((word) => word.startsWith("--allow-") || word.startsWith("--unstable-"));
 
 /** Server id of echochat, the server the ratios are about. */
 export const ECHOCHAT = "echochat";
@@ -38,6 +48,8 @@ export interface RunningServer {
   readonly echoPort: number;
   /** Chat port (echochat only). */
   readonly chatPort?: number;
+  /** HTTP side port (echochat started with {@link StartOptions.httpPort}). */
+  readonly httpPort?: number;
   /** Process id to read `/proc` from; absent for external targets. */
   readonly pid?: number;
   /** Stops the process (no-op for external targets). */
@@ -106,12 +118,21 @@ export async function availableServers(targets: readonly string[]): Promise<Avai
 
 /** Options of {@link startServer}. */
 export interface StartOptions {
-  /** CPU to pin the server to, if any. */
-  readonly cpu?: number;
+  /** CPU to pin the server to, if any: one (`0`) or a `taskset` list (`"0-1"`). */
+  readonly cpu?: number | string;
   /** Path of the compiled C epoll echo server. */
   readonly epollEcho: string;
   /** Extra echochat flags, e.g. for the idle timeout. */
   readonly echochatFlags?: readonly string[];
+  /**
+   * echochat: also open the HTTP side port (on a free port) and count the
+   * server ready only once it accepts. With `--workers N` the main thread
+   * opens it after every worker has bound the echo and chat ports, while
+   * those accept as soon as the first worker has: so the kernel spreads the
+   * load's connections over all workers from the first one.
+   * @default false
+   */
+  readonly httpPort?: boolean;
 }
 
 /** The echochat command line for the given ports (plus scenario flags). */
@@ -140,16 +161,7 @@ export function echochatArgv(
     "0",
   ];
   if (!extra.includes("--idle-timeout")) flags.push("--idle-timeout", "0");
-  return [
-    Deno.execPath(),
-    "run",
-    "--allow-net",
-    "--allow-env=ECHOCHAT_*",
-    "--unstable-net",
-    MAIN_TS,
-    ...flags,
-    ...extra,
-  ];
+  return [Deno.execPath(), "run", ...ECHOCHAT_PERMISSIONS, MAIN_TS, ...flags, ...extra];
 }
 
 /**
@@ -171,11 +183,15 @@ export async function startServer(spec: ServerSpec, options: StartOptions): Prom
       exited: () => false,
     };
   }
-  const [echoPort, chatPort] = freePorts(2) as [number, number];
+  const [echoPort, chatPort, httpPort] = freePorts(3) as [number, number, number];
+  const withHttp = spec.kind === "echochat" && options.httpPort === true;
   let argv: string[];
   switch (spec.kind) {
     case "echochat":
-      argv = echochatArgv(echoPort, chatPort, options.echochatFlags);
+      argv = echochatArgv(echoPort, chatPort, [
+        ...(options.echochatFlags ?? []),
+        ...(withHttp ? ["--http-port", String(httpPort)] : []),
+      ]);
       break;
     case "deno":
       argv = [Deno.execPath(), "run", "--no-config", "--allow-net", DENO_ECHO, String(echoPort)];
@@ -202,6 +218,7 @@ export async function startServer(spec: ServerSpec, options: StartOptions): Prom
   try {
     await waitForPort(HOST, echoPort, READY_TIMEOUT_MS, gone);
     if (spec.kind === "echochat") await waitForPort(HOST, chatPort, READY_TIMEOUT_MS, gone);
+    if (withHttp) await waitForPort(HOST, httpPort, READY_TIMEOUT_MS, gone);
   } catch (error) {
     await stop(child);
     throw error;
@@ -215,5 +232,6 @@ export async function startServer(spec: ServerSpec, options: StartOptions): Prom
     output: () => child.lines(),
     exited: () => child.hasExited(),
   };
-  return spec.kind === "echochat" ? { ...running, chatPort } : running;
+  if (spec.kind !== "echochat") return running;
+  return withHttp ? { ...running, chatPort, httpPort } : { ...running, chatPort };
 }

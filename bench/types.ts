@@ -64,8 +64,8 @@ export interface TargetVerdict {
   readonly id: string;
   /** What is required, for people. */
   readonly requirement: string;
-  /** `n/a` when a figure it needs is missing. */
-  readonly status: "pass" | "fail" | "n/a";
+  /** `n/a` when a figure it needs is missing; `info` for figures shown without a target. */
+  readonly status: "pass" | "fail" | "n/a" | "info";
   /** The figures behind the verdict. */
   readonly detail: string;
 }

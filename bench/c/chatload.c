@@ -1,6 +1,6 @@
 /*
  * Copied from the echochat team's shared measuring tools (tools/chatload.c), so that
- * `deno task bench` is self-contained. Unchanged apart from this header.
+ * `deno task bench` is self-contained. Extended for the benchmark: see "bench additions" below.
  */
 /*
  * chatload.c -- single-threaded epoll load generator for line-based TCP chat
@@ -90,6 +90,17 @@
  * /proc/PID/stat at the window's start and end): server_cpu_s/_pct.
  * --progress prints "TICK t=.. sent=.. delivered=.." every second.
  *
+ * Bench additions (not in the shared tools):
+ *   --port2 P2  a second server of the same chat (e.g. echochat linked to
+ *      another through Redis). The senders stay on --port; the receivers
+ *      (clients --senders .. --conns-1) alternate: the 1st, 3rd, 5th ... on
+ *      --port, the 2nd, 4th ... on --port2. Everything is verified as
+ *      before, in one process with one clock, so a line that crossed to the
+ *      other server is checked for loss, order and bytes like any other.
+ *      RESULT then also has, per port (port1 = --port, port2 = --port2):
+ *      conns_portN (clients open at the window start), delivered_portN,
+ *      dps_portN, lost_portN, p50_us_portN, p99_us_portN, max_us_portN.
+ *
  * Example (ncat --chat on port 17302, server on CPU 0, load on CPU 1):
  *   taskset -c 0 ncat -l 127.0.0.1 17302 --chat -m 2000 </dev/null & SPID=$!
  *   taskset -c 1 chatload --port 17302 --conns 100 --senders 10 --rate 100 \
@@ -131,6 +142,7 @@ struct conn {
     int state;
     unsigned events;
     int slot;      /* sender slot 0..S-1, or -1 for a pure receiver */
+    int port_idx;  /* bench addition: 0 = connected to --port, 1 = to --port2 */
     int in_window; /* open when the window started */
     /* receive side */
     char *part; /* partial line carried over between reads */
@@ -150,6 +162,7 @@ struct conn {
 /* options */
 static const char *opt_host = "127.0.0.1";
 static int opt_port = 7000;
+static int opt_port2 = 0; /* bench addition: receivers alternate between --port and this; 0 = off */
 static int opt_conns = 100;
 static int opt_senders = 10;
 static double opt_rate = 100; /* lines/s per sender; 0 = unpaced */
@@ -208,6 +221,14 @@ static uint64_t pace_late_max_ns; /* paced: how far behind schedule a line was g
 static uint64_t hist[HBUCKETS];
 static uint64_t lat_n, lat_max, lat_sum;
 
+/* bench addition: the same histogram per port of the receiver (--port2) */
+struct port_stats {
+    uint64_t hist[HBUCKETS];
+    uint64_t n, max;
+    uint64_t delivered_in_window;
+};
+static struct port_stats port_stats[2];
+
 static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -241,6 +262,22 @@ static void lat_add(uint64_t us) {
     lat_n++;
     lat_sum += us;
     if (us > lat_max) lat_max = us;
+}
+
+static double port_pct(const struct port_stats *ps, double p) {
+    if (ps->n == 0) return 0;
+    uint64_t want = (uint64_t)(p / 100.0 * (double)ps->n + 0.999999);
+    if (want < 1) want = 1;
+    if (want > ps->n) want = ps->n;
+    uint64_t cum = 0;
+    for (unsigned i = 0; i < HBUCKETS; i++) {
+        cum += ps->hist[i];
+        if (cum >= want) {
+            double v = hval(i);
+            return v > (double)ps->max ? (double)ps->max : v;
+        }
+    }
+    return (double)ps->max;
 }
 
 static double lat_pct(double p) {
@@ -567,9 +604,17 @@ static void handle_line(struct conn *c, const char *line, size_t len) {
         show_bad("corrupt", c, line, len);
     }
 
-    lat_add(rx_now_us >= t_us ? rx_now_us - t_us : 0);
+    uint64_t lat_us = rx_now_us >= t_us ? rx_now_us - t_us : 0;
+    lat_add(lat_us);
+    struct port_stats *ps = &port_stats[c->port_idx];
+    ps->hist[hidx(lat_us)]++;
+    ps->n++;
+    if (lat_us > ps->max) ps->max = lat_us;
     delivered++;
-    if (phase == PH_WINDOW) delivered_in_window++;
+    if (phase == PH_WINDOW) {
+        delivered_in_window++;
+        ps->delivered_in_window++;
+    }
     s->deliv++;
     if (s->wblocked && !window_full(s)) {
         s->wblocked = 0;
@@ -775,7 +820,8 @@ static void usage(const char *p) {
             "          [--connect-timeout S=60] [--quiet-ms MS=500] [--settle-timeout S=120]\n"
             "          [--need-banner] [--drain-timeout S=3] [--linger-ms MS=200]\n"
             "          [--max-line BYTES=8192]\n"
-            "          [--server-pid PID] [--progress] [--no-nodelay] [--show-bad N=0]\n",
+            "          [--server-pid PID] [--progress] [--no-nodelay] [--show-bad N=0]\n"
+            "          [--port2 P2 (bench addition: every other receiver on P2; off)]\n",
             p);
     exit(2);
 }
@@ -805,6 +851,7 @@ int main(int argc, char **argv) {
         {"progress", no_argument, 0, 'g'},
         {"no-nodelay", no_argument, 0, 'N'},
         {"show-bad", required_argument, 0, 'X'},
+        {"port2", required_argument, 0, '2'},
         {"help", no_argument, 0, '?'},
         {0, 0, 0, 0}};
     int o;
@@ -833,12 +880,14 @@ int main(int argc, char **argv) {
         case 'g': opt_progress = 1; break;
         case 'N': opt_nodelay = 0; break;
         case 'X': opt_show_bad = atoi(optarg); break;
+        case '2': opt_port2 = atoi(optarg); break;
         default: usage(argv[0]);
         }
     }
     if (opt_conns < 2 || opt_senders < 1 || opt_senders > opt_conns || opt_rate < 0 ||
         opt_size < 2 || opt_size > MAX_SIZE || opt_duration <= 0 || opt_batch < 1 ||
-        opt_max_line < 256 || opt_connect_conc < 1)
+        opt_max_line < 256 || opt_connect_conc < 1 || opt_port2 < 0 || opt_port2 > 65535 ||
+        (opt_port2 && opt_conns - opt_senders < 2))
         usage(argv[0]);
     if (opt_max_line < 2 * opt_size + 256) opt_max_line = 2 * opt_size + 256;
 
@@ -866,6 +915,7 @@ int main(int argc, char **argv) {
         conns[i].fd = -1;
         conns[i].state = S_INIT;
         conns[i].slot = i < opt_senders ? i : -1;
+        conns[i].port_idx = opt_port2 && i >= opt_senders && (i - opt_senders) % 2 == 1;
     }
     epfd = epoll_create1(EPOLL_CLOEXEC);
     if (epfd < 0) die("epoll_create1");
@@ -878,6 +928,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bad --host %s (IPv4 literal expected)\n", opt_host);
         return 2;
     }
+    struct sockaddr_in sa2 = sa;
+    sa2.sin_port = htons((unsigned short)opt_port2);
 
     uint64_t cpu0 = cpu_ns_self();
     struct epoll_event evs[MAX_EVENTS];
@@ -894,7 +946,7 @@ int main(int argc, char **argv) {
             if (allowed < (double)limit) limit = (int)allowed;
         }
         while (next < limit && conn_pending < opt_connect_conc) {
-            if (start_connect(&conns[next], &sa) == 0)
+            if (start_connect(&conns[next], conns[next].port_idx ? &sa2 : &sa) == 0)
                 conn_pending++;
             else
                 n_connect_failed++;
@@ -1076,12 +1128,18 @@ int main(int argc, char **argv) {
 
     /* ---------------- report */
     uint64_t lost = 0;
+    uint64_t lost_port[2] = {0, 0};
+    long conns_port[2] = {0, 0};
     for (int r = 0; r < opt_conns; r++) {
         if (!conns[r].in_window) continue;
+        conns_port[conns[r].port_idx]++;
         for (int s = 0; s < opt_senders; s++) {
             if (s == r) continue;
             uint64_t sent_s = conns[s].seq, got = pairs[(size_t)r * (size_t)opt_senders + (size_t)s].got;
-            if (got < sent_s) lost += sent_s - got;
+            if (got < sent_s) {
+                lost += sent_s - got;
+                lost_port[conns[r].port_idx] += sent_s - got;
+            }
         }
     }
     long open_end = 0;
@@ -1130,6 +1188,15 @@ int main(int argc, char **argv) {
                opt_server_pid);
     printf("connections: closed by server %ld (before window %ld), io errors %ld, open at end %ld\n",
            n_closed_early, closed_before_window, n_io_errors, open_end);
+    if (opt_port2) {
+        for (int i = 0; i < 2; i++)
+            printf("port %d:     %ld clients, %.0f deliveries/s, lost %llu, latency us p50 %.0f "
+                   "p99 %.0f max %llu\n",
+                   i ? opt_port2 : opt_port, conns_port[i],
+                   (double)port_stats[i].delivered_in_window / run_s,
+                   (unsigned long long)lost_port[i], port_pct(&port_stats[i], 50),
+                   port_pct(&port_stats[i], 99), (unsigned long long)port_stats[i].max);
+    }
     printf("RESULT mode=chat conns=%d senders=%d rate=%g sent=%llu delivered=%llu expected=%llu "
            "lost=%llu reordered=%llu dps=%.0f p50_us=%.0f p99_us=%.0f max_us=%llu "
            "client_cpu_s=%.2f size=%zu duration_s=%.3f connected=%ld open_at_window=%ld "
@@ -1140,7 +1207,7 @@ int main(int argc, char **argv) {
            "server_cpu_s=%.2f server_cpu_pct=%.1f closed_by_server=%ld io_errors=%ld "
            "connect_failed=%ld connect_timeout=%ld connect_s=%.3f settle_s=%.3f "
            "settle_timed_out=%d drain_s=%.3f window=%llu batch=%d pace_late_max_us=%.0f "
-           "dups_old=%llu\n",
+           "dups_old=%llu",
            opt_conns, opt_senders, opt_rate, (unsigned long long)sent_lines,
            (unsigned long long)delivered, (unsigned long long)expected, (unsigned long long)lost,
            (unsigned long long)reordered, dps, p50, p99, (unsigned long long)lat_max, cw, opt_size,
@@ -1155,6 +1222,18 @@ int main(int argc, char **argv) {
            n_closed_early, n_io_errors, n_connect_failed, n_connect_timeout, connect_s, settle_s,
            settle_timed_out, drain_s, (unsigned long long)opt_window, opt_batch,
            (double)pace_late_max_ns / 1000.0, (unsigned long long)dups_old);
+    if (opt_port2) { /* bench addition: per-port figures on the same line */
+        printf(" port2=%d", opt_port2);
+        for (int i = 0; i < 2; i++)
+            printf(" conns_port%d=%ld delivered_port%d=%llu dps_port%d=%.0f lost_port%d=%llu "
+                   "p50_us_port%d=%.0f p99_us_port%d=%.0f max_us_port%d=%llu",
+                   i + 1, conns_port[i], i + 1,
+                   (unsigned long long)port_stats[i].delivered_in_window, i + 1,
+                   (double)port_stats[i].delivered_in_window / run_s, i + 1,
+                   (unsigned long long)lost_port[i], i + 1, port_pct(&port_stats[i], 50), i + 1,
+                   port_pct(&port_stats[i], 99), i + 1, (unsigned long long)port_stats[i].max);
+    }
+    printf("\n");
     fflush(stdout);
     return 0;
 }

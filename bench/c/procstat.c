@@ -14,6 +14,9 @@
  *                  exited threads)
  *   busy_all_s     non-idle CPU time of the whole machine, all CPUs, from
  *                  /proc/stat (user+nice+system+irq+softirq+steal)
+ *   workers_cpu_s  CPU s of each thread named worker-N (Deno names a Worker's
+ *                  thread so), comma-separated as worker-N:S, ordered by N;
+ *                  "-" when there is none
  * Exit status 1 when the process does not exist.
  *
  * Build: gcc -O2 -Wall -o procstat procstat.c
@@ -57,6 +60,10 @@ int main(int argc, char **argv) {
     }
 
     double threads_s = -1;
+    enum { MAX_WORKERS = 256 };
+    double worker_s[MAX_WORKERS + 1];
+    int max_worker = 0;
+    for (int i = 0; i <= MAX_WORKERS; i++) worker_s[i] = -1;
     snprintf(path, sizeof path, "/proc/%s/task", pid);
     d = opendir(path);
     if (d) {
@@ -70,9 +77,18 @@ int main(int argc, char **argv) {
             FILE *s = fopen(p2, "r");
             if (!s) continue;
             unsigned long long v;
-            if (fscanf(s, "%llu", &v) == 1) {
-                ns += v;
-                any = 1;
+            int got = fscanf(s, "%llu", &v) == 1;
+            fclose(s);
+            if (!got) continue;
+            ns += v;
+            any = 1;
+            snprintf(p2, sizeof p2, "/proc/%s/task/%s/comm", pid, e->d_name);
+            s = fopen(p2, "r");
+            if (!s) continue;
+            int n;
+            if (fscanf(s, "worker-%d", &n) == 1 && n >= 1 && n <= MAX_WORKERS) {
+                worker_s[n] = (double)v / 1e9;
+                if (n > max_worker) max_worker = n;
             }
             fclose(s);
         }
@@ -105,7 +121,14 @@ int main(int argc, char **argv) {
             busy_s = (double)(u + n + sy + irq + sirq + st) / (double)sysconf(_SC_CLK_TCK);
         fclose(f);
     }
-    printf("rss_kib=%ld fds=%ld cpu_threads_s=%.9f cpu_ticks_s=%.2f busy_all_s=%.2f\n", rss, fds,
-           threads_s, ticks_s, busy_s);
+    printf("rss_kib=%ld fds=%ld cpu_threads_s=%.9f cpu_ticks_s=%.2f busy_all_s=%.2f workers_cpu_s=",
+           rss, fds, threads_s, ticks_s, busy_s);
+    int listed = 0;
+    for (int i = 1; i <= max_worker; i++) {
+        if (worker_s[i] < 0) continue;
+        printf("%sworker-%d:%.9f", listed ? "," : "", i, worker_s[i]);
+        listed++;
+    }
+    printf("%s\n", listed ? "" : "-");
     return 0;
 }
