@@ -324,7 +324,8 @@ function chat(conns: number, senders: number, rate: number): ServerScenario {
         senders,
         rate,
         durationS: ctx.durationS,
-        quietMs: 300,
+        // Joins are announced at the heartbeat 1-2 s after a connect: wait them out.
+        quietMs: 2500,
         ...(server.pid === undefined ? {} : { serverPid: server.pid }),
       });
       const run = await runLoad(ctx.tools.chatload, args, loadOptions(ctx, 180_000));
