@@ -62,9 +62,10 @@ const enum Phase {
  * connection; when the dispatcher serves it, the bytes go to the protocol
  * and the next read is armed. The read buffer starts small (an idle
  * connection keeps a read pending into it), grows four-fold while reads
- * fill it and shrinks when they get small. A read that fills at least half
- * of the buffer hands the buffer itself to the protocol; smaller ones are
- * copied, so a small message never pins a big buffer.
+ * fill it and shrinks when they get small. The protocol gets a view of it,
+ * never a copy; if it writes that view (echo), the next read waits until
+ * the write is done, as a plain read/write loop would, and nothing is
+ * allocated per read.
  *
  * Writes: everything queued while the connection waits to be served goes
  * out in one `write`. Above the high watermark the connection stops reading
@@ -104,6 +105,8 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
 
   #readSize: number;
   #buffer: Uint8Array | null = null;
+  /** The read buffer is queued for writing (echo wrote what it read): no read into it until written. */
+  #lent = false;
   #reading = false;
   /** A completed read waiting to be served: bytes read, or `null` for EOF. */
   #readResult: number | null | undefined = undefined;
@@ -158,6 +161,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
       return false;
     }
     this.#chunks.push(bytes);
+    if (this.#buffer !== null && bytes.buffer === this.#buffer.buffer) this.#lent = true;
     this.#queuedBytes += n;
     if (this.#inFlight === null) this.#host.markDirty(this);
     if (!this.#congested && this.#queuedBytes > this.#buffers.highWatermark) {
@@ -261,15 +265,8 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     }
     const buffer = this.#buffer as Uint8Array;
     if (this.#phase !== Phase.Open) return; // lingering: discard
-    const size = buffer.length;
-    let bytes: Uint8Array;
-    if (n >= size >>> 1) {
-      bytes = buffer.subarray(0, n);
-      this.#buffer = null;
-    } else {
-      bytes = buffer.slice(0, n);
-    }
-    this.#adaptReadSize(n, size);
+    const bytes = buffer.subarray(0, n);
+    this.#adaptReadSize(n, buffer.length);
     this.bytesIn += n;
     this.#traffic.bytesIn += n;
     this.#host.idle.add(this, this.#host.now());
@@ -310,15 +307,17 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     }
     if (next !== size) {
       this.#readSize = next;
-      this.#buffer = null;
+      this.#buffer = null; // the next read gets a new buffer; the old one is only the handler's now
+      this.#lent = false;
     }
   }
 
   #armRead(): void {
     if (this.#reading || this.#readResult !== undefined || this.#peerEnded) return;
     if (this.#phase === Phase.Open) {
-      if (this.#congested || this.#input !== null) return;
+      if (this.#congested || this.#input !== null || this.#lent) return;
     } else if (this.#phase !== Phase.Lingering) return;
+    if (this.#lent) this.#buffer = null; // lingering: discard into a buffer of its own
     const buffer = this.#buffer ??= new Uint8Array(this.#readSize);
     this.#reading = true;
     this.#stream.read(buffer).then(this.#onRead, this.#onReadError);
@@ -352,8 +351,19 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
       }
     }
     chunks.length = 0;
+    // A copy frees the read buffer at once; otherwise it is free once written.
+    if (this.#lent && out.buffer !== this.#buffer?.buffer) this.#releaseBuffer();
     this.#inFlight = out;
     this.#stream.write(out).then(this.#onWritten, this.#onWriteError);
+  }
+
+  /**
+   * The read buffer is no longer queued for writing: the next read is armed
+   * now, as a plain read/write loop arms it when its write completes.
+   */
+  #releaseBuffer(): void {
+    this.#lent = false;
+    if (this.#phase !== Phase.Closed) this.#armRead();
   }
 
   readonly #onWritten = (n: number): void => {
@@ -365,6 +375,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     this.#queuedBytes -= n;
     this.#host.account(this, -n);
     if (n < out.length) this.#chunks.unshift(out.subarray(n));
+    else if (this.#lent && out.buffer === this.#buffer?.buffer) this.#releaseBuffer();
     if (this.#phase !== Phase.Open) this.#host.linger.add(this, this.#host.now());
     if (this.#queuedBytes > 0 || this.#phase === Phase.Closing) this.#host.markDirty(this);
     if (this.#congested && this.#queuedBytes <= this.#buffers.lowWatermark) {

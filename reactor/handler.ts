@@ -60,8 +60,10 @@ export interface Handler<S = unknown> {
   /** A connection was accepted. Returns its protocol state; may write a greeting. */
   onOpen(conn: Conn<S>): S;
   /**
-   * Bytes arrived. They belong to the handler: it may keep them or pass them
-   * straight to `write()` (echo does, without a copy).
+   * Bytes arrived: a view of the connection's read buffer, valid until this
+   * call returns. Pass them straight to `write()` (echo does, without a
+   * copy: the next read then waits until they are written), or copy what
+   * you keep.
    *
    * Returns how many bytes it used; nothing (or `bytes.length`) means all. A
    * protocol whose output can outgrow its input (an echo with a prefix)

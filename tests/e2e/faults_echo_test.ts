@@ -91,13 +91,13 @@ const STUCK_PEERS = 1000;
  */
 const STUCK_CAP = 1024 * 1024;
 /**
- * What one stuck peer may cost the server, in KiB: echo reads 16 KiB at a
- * time and stops reading above 32 KiB queued (README, "Bounded memory"),
- * so it holds at most 48 KiB of a peer's data; four times that allows the
- * copy a write has in flight, buffers freed but not yet collected, and the
- * allocator's slack.
+ * What one stuck peer may cost the server, in KiB: echo writes back the
+ * buffer it read and reads no more until it is written, with reads of at
+ * most 64 KiB (README, "Bounded memory"), so it holds at most 64 KiB of a
+ * peer's data; three times that allows Deno's own state for the write in
+ * flight, buffers freed but not yet collected, and the allocator's slack.
  */
-const KIB_PER_STUCK_PEER = 4 * (16 + 32);
+const KIB_PER_STUCK_PEER = 3 * 64;
 /** Round trips the normal client must complete once every stuck peer is stuck. */
 const ROUND_TRIPS = 200;
 

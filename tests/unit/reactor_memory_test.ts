@@ -349,7 +349,13 @@ Deno.test("reactor: past the output budget, the connection furthest behind is cl
     maxQueuedBytesTotal: 120 * 1024,
     observer: { shed: (conn) => void shed.push(conn.id) },
   });
-  const { events, handler } = recorder();
+  const { events, handler: echo } = recorder();
+  // A protocol that keeps its own copy (like a chat relaying lines), so each
+  // queue can grow to its high watermark.
+  const handler: Handler<null> = {
+    ...echo,
+    onData: (conn, bytes) => echo.onData(conn, bytes.slice()),
+  };
   // Peers that never read: each stops being read at its high watermark, so
   // they hold 32, 48 and 64 KiB, and the third passes the budget of 120 KiB.
   const stuck = [16, 32, 48].map((highKiB, i) => {
