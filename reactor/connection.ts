@@ -27,6 +27,8 @@ export interface ConnectionHost {
   markDirty(task: Task): void;
   /** Current clock time in milliseconds. */
   now(): number;
+  /** Clock time at the start of the current dispatcher turn (one clock read per turn). */
+  turnNow(): number;
   /** The idle timeout list: a connection waits here while open and quiet. */
   readonly idle: TimeoutList<Connection>;
   /** The linger list: a closing connection waits here for its peer. */
@@ -269,7 +271,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     this.#adaptReadSize(n, buffer.length);
     this.bytesIn += n;
     this.#traffic.bytesIn += n;
-    this.#host.idle.add(this, this.#host.now());
+    this.#host.idle.add(this, this.#host.turnNow());
     this.#input = bytes;
     this.#deliver();
   }

@@ -52,9 +52,13 @@ export class Dispatcher {
   #fallback: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
-  constructor(budget: number = DEFAULT_DISPATCH_BUDGET) {
+  readonly #beforeTurn: () => void;
+
+  /** `beforeTurn` runs at the start of every turn (the reactor reads its clock there). */
+  constructor(budget: number = DEFAULT_DISPATCH_BUDGET, beforeTurn: () => void = () => {}) {
     if (!(budget >= 1)) throw new RangeError("The dispatch budget must be at least 1");
     this.#budget = budget;
+    this.#beforeTurn = beforeTurn;
   }
 
   /** Tasks waiting to be served. */
@@ -92,6 +96,7 @@ export class Dispatcher {
   }
 
   readonly #turn = (): void => {
+    this.#beforeTurn();
     if (this.#fallback !== undefined) {
       clearTimeout(this.#fallback);
       this.#fallback = undefined;

@@ -57,6 +57,7 @@ export class Reactor {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
   #stopDeadline = Infinity;
+  #turnNow = 0;
   #stopping = false;
   #aborting = false;
   #stopped = false;
@@ -76,7 +77,9 @@ export class Reactor {
     this.#observer = options.observer ?? {};
     this.#admission = options.admission;
     this.#pool = new ConnectionPool(options.connectionIds);
-    this.#dispatcher = new Dispatcher(this.#options.dispatchBudget);
+    this.#dispatcher = new Dispatcher(this.#options.dispatchBudget, () => {
+      this.#turnNow = this.#clock();
+    });
     this.#idle = new TimeoutList(this.#options.idleTimeoutMs);
     this.#grace = new TimeoutList(this.#options.idleGraceMs);
     this.#linger = new TimeoutList(this.#options.lingerMs);
@@ -84,6 +87,7 @@ export class Reactor {
       enqueue: (task) => this.#dispatcher.enqueue(task),
       markDirty: (task) => this.#dispatcher.markDirty(task),
       now: () => this.#clock(),
+      turnNow: () => this.#turnNow,
       idle: this.#idle,
       linger: this.#linger,
       account: (_conn, bytes) => {
