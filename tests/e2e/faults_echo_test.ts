@@ -152,7 +152,7 @@ Deno.test("faults: 1,000 peers push and never read: a normal client keeps round-
     // Where a peer blocks depends on the kernel: the server's send buffer grows
     // to several MiB on loopback, so many peers can push their whole 1 MiB into
     // kernel buffers before the server stops reading. A server that never
-    // stopped reading would block none (and pass the memory bound above);
+    // stopped reading would block none and hold every byte, past the bound above;
     // a tenth blocked shows backpressure reached the peers.
     assert.ok(
       Number(steady.blocked) >= STUCK_PEERS / 10,
