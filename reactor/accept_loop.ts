@@ -11,7 +11,7 @@
 export type AcceptErrorKind = "peer" | "resources" | "other";
 
 /** Sorts an error of `listener.accept()` into an {@link AcceptErrorKind}. */
-export function classifyAcceptError(error: unknown): AcceptErrorKind {
+function classifyAcceptError(error: unknown): AcceptErrorKind {
   if (
     error instanceof Deno.errors.NotConnected ||
     error instanceof Deno.errors.ConnectionAborted ||

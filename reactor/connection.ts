@@ -236,7 +236,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     if (this.#congested && this.#queuedBytes <= this.#buffers.lowWatermark) {
       this.#congested = false;
       this.#host.congestion(this, false);
-      this.#call(() => this.#handler.onDrain?.(this));
+      if (this.#phase === Phase.Open) this.#call(() => this.#handler.onDrain?.(this));
     }
     if (this.#readResult !== undefined) this.#takeRead();
     if (this.#input !== null && !this.#congested) this.#deliver();
@@ -291,6 +291,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
         this.#input = null;
         return;
       }
+      if (this.#phase !== Phase.Open) return; // it ended the connection
       this.#input = input.subarray(Math.max(0, used));
       if (this.#congested) return;
       if (!(used > 0)) {
@@ -319,7 +320,6 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
     if (this.#phase === Phase.Open) {
       if (this.#congested || this.#input !== null || this.#lent) return;
     } else if (this.#phase !== Phase.Lingering) return;
-    if (this.#lent) this.#buffer = null; // lingering: discard into a buffer of its own
     const buffer = this.#buffer ??= new Uint8Array(this.#readSize);
     this.#reading = true;
     this.#stream.read(buffer).then(this.#onRead, this.#onReadError);

@@ -40,9 +40,9 @@ export const DEFAULT_DISPATCH_BUDGET = 100;
  * every completion of that iteration is queued. It clears its "scheduled"
  * flag only at its end: connections it makes ready (writes it queues) do not
  * start another turn in the same iteration. A backlog left by the budget is
- * served on the next completion, which arrives in the next iteration; only
- * if none is pending does a `setTimeout(0)` fallback wake the dispatcher,
- * and every turn cancels it.
+ * served on the next completion, which arrives in the next iteration; in
+ * case none is pending, a turn that leaves a backlog arms a `setTimeout(0)`
+ * fallback, which the next turn (usually started by a completion) cancels.
  */
 export class Dispatcher {
   readonly #budget: number;
@@ -53,12 +53,22 @@ export class Dispatcher {
   #stopped = false;
 
   readonly #beforeTurn: () => void;
+  readonly #taskFailed: (task: Task, error: unknown) => void;
 
-  /** `beforeTurn` runs at the start of every turn (the reactor reads its clock there). */
-  constructor(budget: number = DEFAULT_DISPATCH_BUDGET, beforeTurn: () => void = () => {}) {
+  /**
+   * `beforeTurn` runs at the start of every turn (the reactor reads its
+   * clock there). `taskFailed` hears of a task that threw: one failing
+   * connection must not stop the turns of all the others.
+   */
+  constructor(
+    budget: number = DEFAULT_DISPATCH_BUDGET,
+    beforeTurn: () => void = () => {},
+    taskFailed: (task: Task, error: unknown) => void = () => {},
+  ) {
     if (!(budget >= 1)) throw new RangeError("The dispatch budget must be at least 1");
     this.#budget = budget;
     this.#beforeTurn = beforeTurn;
+    this.#taskFailed = taskFailed;
   }
 
   /** Tasks waiting to be served. */
@@ -96,6 +106,14 @@ export class Dispatcher {
   }
 
   readonly #turn = (): void => {
+    try {
+      this.#runTurn();
+    } finally {
+      this.#scheduled = false;
+    }
+  };
+
+  #runTurn(): void {
     this.#beforeTurn();
     if (this.#fallback !== undefined) {
       clearTimeout(this.#fallback);
@@ -106,21 +124,28 @@ export class Dispatcher {
     for (let n = Math.min(this.#budget, ready.length); n > 0; n--) {
       const task = ready.shift() as Task;
       task.queued = false;
-      task.serve();
+      try {
+        task.serve();
+      } catch (error) {
+        this.#taskFailed(task, error);
+      }
     }
     const dirty = this.#dirty;
     if (dirty.length > 0) {
       this.#dirty = [];
       for (const task of dirty) {
         task.dirty = false;
-        task.flush();
+        try {
+          task.flush();
+        } catch (error) {
+          this.#taskFailed(task, error);
+        }
       }
     }
     if (ready.length > 0 && !this.#stopped) {
       this.#fallback = setTimeout(this.#wake, 0);
     }
-    this.#scheduled = false;
-  };
+  }
 
   readonly #wake = (): void => {
     this.#fallback = undefined;

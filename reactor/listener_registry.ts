@@ -50,7 +50,7 @@ export interface ListenerStats extends Traffic {
   open: number;
   /** Connections accepted. */
   accepted: number;
-  /** Connections refused at `maxConnections`. */
+  /** Connections refused at accept time: at `maxConnections`, or by the admission policy. */
   refused: number;
   /** Closes by reason. */
   closed: Record<CloseReason, number>;

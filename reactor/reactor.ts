@@ -77,9 +77,21 @@ export class Reactor {
     this.#observer = options.observer ?? {};
     this.#admission = options.admission;
     this.#pool = new ConnectionPool(options.connectionIds);
-    this.#dispatcher = new Dispatcher(this.#options.dispatchBudget, () => {
-      this.#turnNow = this.#clock();
-    });
+    this.#dispatcher = new Dispatcher(
+      this.#options.dispatchBudget,
+      () => {
+        this.#turnNow = this.#clock();
+      },
+      (task, error) => {
+        // A bug below the protocols: report it, and close that connection only.
+        const conn = task as Connection;
+        try {
+          this.#observer.handlerFailed?.(conn, error);
+        } finally {
+          conn.close("error");
+        }
+      },
+    );
     this.#idle = new TimeoutList(this.#options.idleTimeoutMs);
     this.#grace = new TimeoutList(this.#options.idleGraceMs);
     this.#linger = new TimeoutList(this.#options.lingerMs);

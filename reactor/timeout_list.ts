@@ -77,11 +77,11 @@ export class TimeoutList<T extends TimeoutNode> {
   /**
    * Removes every node whose wait has lasted the duration at `now`, oldest
    * first, and hands it to `expired` (which may add it to another list).
-   * Stops after `limit` nodes. Returns how many expired.
+   * Returns how many expired.
    */
-  expire(now: number, expired: (node: T) => void, limit = Infinity): number {
+  expire(now: number, expired: (node: T) => void): number {
     let count = 0;
-    for (let node = this.#head; node !== null && count < limit; node = this.#head) {
+    for (let node = this.#head; node !== null; node = this.#head) {
       if (now - node.timeoutSince < this.durationMs) break;
       this.remove(node);
       count++;

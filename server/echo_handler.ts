@@ -13,14 +13,13 @@ export interface EchoOptions {
 /**
  * Echo writes back the very buffer it read (no copy), and the reactor reads
  * no more until that write is done, like a plain read/write loop: a peer
- * that sends and never reads holds one read buffer, at most 64 KiB. Reads
- * grow to 64 KiB for bulk streams (four times fewer ops than 16 KiB) and
+ * that sends and never reads holds one read buffer, at most 64 KiB (the
+ * default largest read). Reads grow to 64 KiB for bulk streams (four times fewer ops than 16 KiB) and
  * shrink again when traffic gets small; an idle connection holds 256
  * bytes. With a prefix the output is new bytes, and reading stops past 32
  * KiB queued until the peer has read.
  */
 export const ECHO_BUFFERS = {
-  maxReadBytes: 64 * 1024,
   highWatermark: 32 * 1024,
   lowWatermark: 8 * 1024,
   maxQueuedBytes: 256 * 1024,

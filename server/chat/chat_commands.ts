@@ -135,9 +135,10 @@ function say(node: ChatNode, session: Session, line: string): Awaitable<void> {
   node.toRoom(session.room, `[${session.room}] ${line}`, session);
   node.adapter.record(session.room, { at: node.options.wallClock(), line });
   if (session.hintedRoom === session.room || node.localMembers(session.room) > 1) return;
+  // Asked once per room visit, whatever the answer: not a query per line.
+  session.hintedRoom = session.room;
   return then(node.adapter.members(session.room), (members) => {
     if (members.length > 1 || session.leaving) return;
-    session.hintedRoom = session.room;
     node.tell(
       session,
       `* Nobody else is in #${session.room} right now: /rooms shows where people are`,

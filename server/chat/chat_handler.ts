@@ -102,7 +102,7 @@ export function createChatHandler(options: ChatOptions, adapter: ChatAdapter): C
       const session = conn.state;
       session.ended = true;
       session.decoder.end(session.sink);
-      session.run(() => conn.end());
+      session.run(() => conn.end(), { always: true });
     },
     onIdle(conn: Conn<Session>): void {
       const session = conn.state;

@@ -20,10 +20,11 @@ export interface ChatProtocol extends Protocol<Session> {
 
 /**
  * Chat output is driven by other people's messages, not by the reader's own
- * input, so pausing its reads does not slow it down: past 64 KiB queued it
- * is behind, and at 256 KiB it is disconnected as a slow consumer.
+ * input, so pausing its reads does not slow it down: past the default high
+ * watermark (64 KiB queued) it is behind, and at 256 KiB it is disconnected
+ * as a slow consumer.
  */
-const CHAT_BUFFERS = { highWatermark: 64 * 1024, maxQueuedBytes: 256 * 1024 };
+const CHAT_BUFFERS = { maxQueuedBytes: 256 * 1024 };
 
 /** What a chat client refused at `--max-connections` reads before the close. */
 const SERVER_FULL = new TextEncoder().encode("! The server is full: please try again later\r\n");

@@ -70,13 +70,4 @@ export class HistoryStore {
   history(room: string): HistoryEntry[] {
     return [...(this.#rooms.get(nameKey(room))?.entries ?? [])];
   }
-
-  /** Forgets a room's history (the room is gone). */
-  forget(room: string): void {
-    const key = nameKey(room);
-    const history = this.#rooms.get(key);
-    if (history === undefined) return;
-    this.#rooms.delete(key);
-    this.#bytes -= history.bytes;
-  }
 }

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { DEFAULT_CHAT_OPTIONS } from "./chat_options.ts";
 import { sanitizeText } from "./sanitize_text.ts";
 import { AO, AYT, BRK, EC, EL, IAC, IP, SB, SE, WILL } from "./telnet_codes.ts";
 import {
@@ -50,7 +51,7 @@ export interface LineDecoderOptions extends TelnetNegotiatorOptions {
   /**
    * Longest accepted line, in bytes of line data (after telnet decoding,
    * without the line terminator). Longer lines are discarded whole.
-   * @default 4096
+   * @default DEFAULT_CHAT_OPTIONS.maxLineBytes (4096)
    */
   maxLineBytes?: number;
 }
@@ -112,7 +113,7 @@ export class LineDecoder {
 
   /** @throws {RangeError} if `maxLineBytes` is not a positive integer */
   constructor(options: LineDecoderOptions = {}) {
-    const max = options.maxLineBytes ?? 4096;
+    const max = options.maxLineBytes ?? DEFAULT_CHAT_OPTIONS.maxLineBytes;
     if (!Number.isSafeInteger(max) || max < 1) {
       throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
     }

@@ -27,16 +27,6 @@ export function nameKey(name: string): string {
   return name.toLowerCase();
 }
 
-/** True if `name` is a valid nickname as stored (no surrounding spaces). */
-export function isValidNick(name: string): boolean {
-  return NAME.test(name);
-}
-
-/** True if `name` is a valid room name as stored (without the `#`). */
-export function isValidRoomName(name: string): boolean {
-  return NAME.test(name);
-}
-
 /** Validates a nickname typed by a user; the name keeps the user's capitalization. */
 export function validateNick(input: string): NameResult {
   return NAME.test(input) ? { ok: true, name: input } : { ok: false, error: NICK_RULE };

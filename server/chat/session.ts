@@ -41,7 +41,7 @@ export class Session {
   lastActive: number;
   /** The away message, or `null`. */
   away: string | null = null;
-  /** The room in which "nobody else is here" was last hinted. */
+  /** The room last checked for "nobody else is here" (checked once per visit). */
   hintedRoom: string | null = null;
 
   /** Lines refused in a row by the rate limiter. */
@@ -89,11 +89,11 @@ export class Session {
    * Runs `step` now, or after the steps before it if one of them is still
    * waiting for the shared state, so a user's lines take effect in the
    * order they were typed. Returns false (dropping the step) when too many
-   * are waiting.
+   * are waiting, unless `always` (the step that ends the session).
    */
-  run(step: () => void | Promise<void>): boolean {
+  run(step: () => void | Promise<void>, { always = false } = {}): boolean {
     if (this.#busy) {
-      if (this.#pending.length >= MAX_PENDING_STEPS) return false;
+      if (this.#pending.length >= MAX_PENDING_STEPS && !always) return false;
       this.#pending.push(step);
       return true;
     }

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { ListenerStats, StopSummary } from "../../reactor/mod.ts";
+import { DEFAULT_STOP_GRACE_MS, type ListenerStats, type StopSummary } from "../../reactor/mod.ts";
 import { ChatHub } from "../chat/adapter/chat_hub.ts";
 import type { ChatStats } from "../chat/chat_node.ts";
 import type { Config } from "../config.ts";
@@ -35,6 +35,10 @@ interface Slot {
   failures: number;
   figures: WorkerFigures | null;
   stopped: boolean;
+  /** Whether the worker reported ready (it handles requests from then on). */
+  ready: boolean;
+  /** TLS requests this worker has not answered. */
+  tlsWaiting: Set<number>;
   restartTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -54,7 +58,8 @@ interface Slot {
  */
 export class Supervisor {
   readonly #config: Config;
-  readonly #tls: { cert: string; key: string } | null;
+  /** The certificate workers start with: the latest one reloaded. */
+  #tls: { cert: string; key: string } | null;
   readonly #hub: ChatHub | null;
   readonly #slots: Slot[] = [];
   readonly #tlsWaiters = new Map<number, (error: string | null) => void>();
@@ -94,20 +99,25 @@ export class Supervisor {
     workerUrl: string = new URL("./worker_main.ts", import.meta.url).href,
   ): Promise<{ supervisor: Supervisor; addresses: BoundAddress[] }> {
     const supervisor = new Supervisor(config, tls, workerUrl);
-    const first = await supervisor.#spawn(0, config);
+    const first = await supervisor.#spawn(0, perWorker(config));
     const ports = (name: string, fallback: number | null) =>
       first.find((a) => a.name === name)?.port ?? fallback;
     const resolved: Config = {
-      ...config,
+      ...perWorker(config),
       echoPort: ports("echo", config.echoPort),
       chatPort: ports("chat", config.chatPort),
       echoTlsPort: ports("echo-tls", config.echoTlsPort),
       chatTlsPort: ports("chat-tls", config.chatTlsPort),
     };
     supervisor.#resolved = resolved;
-    await Promise.all(
-      Array.from({ length: config.workers - 1 }, (_, i) => supervisor.#spawn(i + 1, resolved)),
-    );
+    try {
+      await Promise.all(
+        Array.from({ length: config.workers - 1 }, (_, i) => supervisor.#spawn(i + 1, resolved)),
+      );
+    } catch (error) {
+      await supervisor.abort();
+      throw error;
+    }
     return { supervisor, addresses: first };
   }
 
@@ -129,7 +139,7 @@ export class Supervisor {
   }
 
   /** Asks every worker to stop gracefully within `graceMs`. */
-  stop({ graceMs = 5000 }: { graceMs?: number } = {}): Promise<WorkersResult> {
+  stop({ graceMs = DEFAULT_STOP_GRACE_MS }: { graceMs?: number } = {}): Promise<WorkersResult> {
     this.#stopping = true;
     this.#stopRequest = { kind: "stop", graceMs };
     this.#broadcast(this.#stopRequest);
@@ -148,12 +158,16 @@ export class Supervisor {
 
   /** Serves new connections of TLS listener `name` in every worker with this certificate. */
   async replaceTls(name: string, tls: { cert: string; key: string }): Promise<null | object> {
+    // Workers started from now on (restarts) get the new certificate.
+    this.#tls = tls;
     const results = await Promise.all(this.#slots.map((slot) => {
       const worker = slot.worker;
-      if (worker === null || slot.stopped) return Promise.resolve(null);
+      // A worker still starting binds with #tls, already the new one.
+      if (worker === null || !slot.ready) return Promise.resolve(null);
       const id = this.#nextTlsId++;
       return new Promise<string | null>((resolve) => {
         this.#tlsWaiters.set(id, resolve);
+        slot.tlsWaiting.add(id);
         worker.postMessage({ kind: "tls", id, listener: name, ...tls } satisfies ToWorker);
       });
     }));
@@ -240,6 +254,8 @@ export class Supervisor {
         failures: 0,
         figures: null,
         stopped: false,
+        ready: false,
+        tlsWaiting: new Set(),
         restartTimer: undefined,
       };
       this.#slots[index] = slot;
@@ -248,6 +264,7 @@ export class Supervisor {
     current.generation++;
     current.startedAt = performance.now();
     current.stopped = false;
+    current.ready = false;
     const nodeId = `w${index + 1}-${current.generation}`;
     const worker = new Worker(this.#workerUrl, { type: "module" });
     current.worker = worker;
@@ -260,22 +277,26 @@ export class Supervisor {
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        if (current.worker !== worker) return; // a late message from an earlier generation
         const message = event.data;
         switch (message.kind) {
           case "ready":
             ready = true;
+            current.ready = true;
             if (this.#stopRequest !== null) worker.postMessage(this.#stopRequest);
             resolve(message.addresses);
             return;
           case "failed":
             this.#retire(current, nodeId);
-            if (message.bind) this.#code = 1;
+            // Exit code 1 is for ports that cannot be bound at startup; a restart retries.
+            if (message.bind && this.#resolved === null) this.#code = 1;
             reject(new Error(message.message));
             return;
           case "figures":
             current.figures = message.figures;
             return;
           case "tls-done":
+            current.tlsWaiting.delete(message.id);
             this.#tlsWaiters.get(message.id)?.(message.error);
             this.#tlsWaiters.delete(message.id);
             return;
@@ -289,6 +310,7 @@ export class Supervisor {
       };
       worker.onerror = (event: ErrorEvent) => {
         event.preventDefault();
+        if (current.worker !== worker) return;
         log.error("Worker {worker} died: {error}", { worker: nodeId, error: event.message });
         this.#retire(current, nodeId);
         if (!ready) {
@@ -315,6 +337,13 @@ export class Supervisor {
     slot.worker?.terminate();
     slot.worker = null;
     slot.stopped = true;
+    slot.ready = false;
+    // Requests it will never answer: a reload must not wait for them.
+    for (const id of slot.tlsWaiting) {
+      this.#tlsWaiters.get(id)?.(null);
+      this.#tlsWaiters.delete(id);
+    }
+    slot.tlsWaiting.clear();
     this.#hub?.detach(nodeId);
   }
 
@@ -333,7 +362,7 @@ export class Supervisor {
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (this.#stopping) return this.#checkDone();
-      this.#spawn(slot.index, this.#resolved ?? this.#config).catch((error) => {
+      this.#spawn(slot.index, this.#resolved ?? perWorker(this.#config)).catch((error) => {
         log.error("Worker {index} could not start again: {error}", {
           index: slot.index + 1,
           error: error instanceof Error ? error.message : String(error),
@@ -371,4 +400,23 @@ export class Supervisor {
     }
     this.#resolveDone({ code: this.#code, summary, totals, refusedByAccess });
   }
+}
+
+/**
+ * The server-wide limits split among the workers: each worker's reactor
+ * enforces its share of `--max-connections`, `--output-budget` and the
+ * per-address limits, so that together they stay close to the totals.
+ * The kernel spreads connections evenly on average, not exactly, so a
+ * worker may refuse a little before the whole server is at its limit.
+ */
+export function perWorker(config: Config): Config {
+  const share = (limit: number) => limit === 0 ? 0 : Math.max(1, Math.ceil(limit / config.workers));
+  return {
+    ...config,
+    maxConnections: share(config.maxConnections),
+    maxQueuedBytesTotal: share(config.maxQueuedBytesTotal),
+    maxConnectionsPerIp: share(config.maxConnectionsPerIp),
+    connectionRate: share(config.connectionRate),
+    connectionBurst: share(config.connectionBurst),
+  };
 }

@@ -77,7 +77,7 @@ async function start(message: Extract<ToWorker, { kind: "start" }>): Promise<voi
     else if (command.kind === "abort") server.reactor.abort();
     else if (command.kind === "tls") {
       try {
-        await server.reactor.replaceTls(command.listener, command);
+        await server.reactor.replaceTls(command.listener, { cert: command.cert, key: command.key });
         scope.postMessage({ kind: "tls-done", id: command.id, error: null });
       } catch (error) {
         const text = error instanceof Error ? error.message : String(error);

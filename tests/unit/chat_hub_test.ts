@@ -120,3 +120,35 @@ Deno.test("chat hub: lines piped in before the peer's FIN are all handled, then 
     await two.reactor.abort();
   }
 });
+
+Deno.test("chat hub: what a worker posted before it was detached does not bring its users back", async () => {
+  const hub = new ChatHub({ historyLines: 0 });
+  const dead = new MessageChannel();
+  hub.attach("w1-1", dead.port1);
+  // The worker's last words, still in flight when it is detached.
+  dead.port2.postMessage({ kind: "call", op: "claimNick", args: ["w1-1/7", "alice"] });
+  dead.port2.postMessage({
+    kind: "call",
+    op: "setPresence",
+    args: [{
+      id: "w1-1/7",
+      nick: "alice",
+      room: "lobby",
+      client: "raw",
+      since: 0,
+      lastActive: 0,
+      away: null,
+    }],
+  });
+  hub.detach("w1-1");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(hub.users, 0);
+  const next = new MessageChannel();
+  hub.attach("w1-2", next.port1);
+  const adapter = new HubAdapter("w1-2", next.port2);
+  await adapter.start({ event: () => {}, link: () => {} });
+  assert.equal(await adapter.claimNick("w1-2/9", "alice"), true);
+  dead.port2.close();
+  next.port1.close();
+  next.port2.close();
+});

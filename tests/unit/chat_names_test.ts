@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  isValidNick,
-  isValidRoomName,
-  MAX_NAME_LENGTH,
   nameKey,
   NICK_RULE,
   ROOM_RULE,
@@ -13,9 +10,7 @@ import {
 Deno.test("names: valid nicknames keep their spelling", () => {
   for (const nick of ["a", "Bob", "alice_2", "x-y", "-", "_", "A".repeat(24), "guest-12"]) {
     assert.deepEqual(validateNick(nick), { ok: true, name: nick });
-    assert.equal(isValidNick(nick), true);
   }
-  assert.equal(MAX_NAME_LENGTH, 24);
 });
 
 Deno.test("names: invalid nicknames get an actionable message", () => {
@@ -23,20 +18,17 @@ Deno.test("names: invalid nicknames get an actionable message", () => {
     const nick of ["", "A".repeat(25), "bob smith", "bob!", "#bob", "été", "bob\n", " bob", "a.b"]
   ) {
     assert.deepEqual(validateNick(nick), { ok: false, error: NICK_RULE }, JSON.stringify(nick));
-    assert.equal(isValidNick(nick), false);
   }
-  assert.equal(NICK_RULE, "Nickname must be 1-24 letters, digits, _ or -");
 });
 
 Deno.test("names: a room name may start with one #, which is not part of it", () => {
   assert.deepEqual(validateRoomName("#Rust"), { ok: true, name: "Rust" });
   assert.deepEqual(validateRoomName("lobby"), { ok: true, name: "lobby" });
   assert.deepEqual(validateRoomName("#" + "r".repeat(24)), { ok: true, name: "r".repeat(24) });
-  assert.equal(isValidRoomName("#Rust"), false, "stored names have no #");
+  assert.deepEqual(validateRoomName("##Rust"), { ok: false, error: ROOM_RULE }, "one # only");
   for (const room of ["", "#", "##x", "#a b", "r".repeat(25), "a#b", "ünï"]) {
     assert.deepEqual(validateRoomName(room), { ok: false, error: ROOM_RULE }, JSON.stringify(room));
   }
-  assert.equal(ROOM_RULE, "Room name must be 1-24 letters, digits, _ or -, optionally after a #");
 });
 
 Deno.test("names: nameKey ignores case", () => {

@@ -85,3 +85,25 @@ Deno.test("dispatcher: output of one turn is flushed once per task, after every 
   ]);
   dispatcher.stop();
 });
+
+Deno.test("dispatcher: a task that throws is reported and the others are served, now and later", async () => {
+  const log: string[] = [];
+  const failures: string[] = [];
+  const dispatcher = new Dispatcher(10, () => {}, (task, error) => {
+    failures.push(`${(task as Counted).name}: ${(error as Error).message}`);
+  });
+  const broken = new Counted(log, "broken", () => {
+    throw new Error("bug");
+  });
+  const fine = new Counted(log, "fine");
+  dispatcher.enqueue(broken);
+  dispatcher.enqueue(fine);
+  await microtasks();
+  assert.deepEqual(log, ["serve broken", "serve fine"]);
+  assert.deepEqual(failures, ["broken: bug"]);
+  const later = new Counted(log, "later");
+  dispatcher.enqueue(later);
+  await microtasks();
+  assert.equal(later.served, 1, "no turn after the one that threw");
+  dispatcher.stop();
+});

@@ -6,6 +6,7 @@ import type { FromHub, HubOperation, ToHub } from "./hub_protocol.ts";
 export interface Port {
   postMessage(message: unknown): void;
   onmessage: ((event: MessageEvent) => void) | null;
+  close?(): void;
 }
 
 /**
@@ -33,7 +34,13 @@ export class ChatHub {
    * free at once) and everyone else is told.
    */
   detach(nodeId: string): Presence[] {
+    const port = this.#ports.get(nodeId);
     this.#ports.delete(nodeId);
+    if (port !== undefined) {
+      // Messages the worker posted before it went away must not bring its users back.
+      port.onmessage = null;
+      port.close?.();
+    }
     const gone = this.#state.removeNode(`${nodeId}/`);
     for (const user of gone) {
       this.#broadcast(null, {
@@ -55,6 +62,7 @@ export class ChatHub {
   }
 
   #receive(nodeId: string, port: Port, message: ToHub): void {
+    if (this.#ports.get(nodeId) !== port) return; // detached: its users are gone
     if (message.kind === "publish") {
       this.#broadcast(nodeId, { kind: "event", event: message.event });
       return;

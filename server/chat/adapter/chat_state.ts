@@ -6,8 +6,6 @@ import type { HistoryEntry, Presence, RoomInfo, UserId } from "./chat_adapter.ts
 export interface ChatStateOptions {
   /** History lines kept per room (0: none). */
   historyLines: number;
-  /** Bytes of history kept for all rooms together. */
-  historyBytes?: number;
 }
 
 interface RoomIndex {
@@ -31,10 +29,7 @@ export class ChatState {
   #guests = 0;
 
   constructor(options: ChatStateOptions) {
-    this.#history = new HistoryStore({
-      linesPerRoom: options.historyLines,
-      ...(options.historyBytes === undefined ? {} : { maxBytes: options.historyBytes }),
-    });
+    this.#history = new HistoryStore({ linesPerRoom: options.historyLines });
     this.#rooms.set(LOBBY, { name: LOBBY, members: new Set(), topic: null });
   }
 

@@ -35,7 +35,11 @@ export class HubAdapter implements ChatAdapter {
   }
 
   close(): Promise<void> {
+    // The hub frees this node's users when the supervisor detaches it.
     this.#listener = null;
+    this.#port.onmessage = null;
+    this.#port.close?.();
+    this.#waiting.clear();
     return Promise.resolve();
   }
 

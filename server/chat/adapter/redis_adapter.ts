@@ -196,19 +196,17 @@ export class RedisAdapter implements ChatAdapter {
   claimNick(user: UserId, nick: string): Awaitable<boolean> {
     const held = this.#claims.get(nameKey(nick));
     if (held !== undefined && held.user !== user) return false;
+    /** Takes the nick here unless a local rival took it while Redis was asked. */
     const keep = () => {
+      const other = this.#claims.get(nameKey(nick));
+      if (other !== undefined && other.user !== user) return false;
       this.#claims.set(nameKey(nick), { user, nick });
       this.#local.claimNick(user, nick);
       return true;
     };
     if (!this.#up) return keep(); // unique here; claimed in Redis on reconnection
     return this.#link.command(this.#claimCommand([{ user, nick }])).then(
-      (lost) => {
-        const other = this.#claims.get(nameKey(nick));
-        if (Array.isArray(lost) && lost.length > 0) return false;
-        if (other !== undefined && other.user !== user) return false; // a local rival won meanwhile
-        return keep();
-      },
+      (lost) => Array.isArray(lost) && lost.length > 0 ? false : keep(),
       (error) => {
         log.debug("Nick claim fell back to this server: {error}", { error });
         return keep();
