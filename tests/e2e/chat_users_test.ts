@@ -27,6 +27,8 @@ Deno.test("chat users: a port scan (nc -z) never shows in the room", async () =>
   await watcher.sync();
   const about = watcher.lines.filter((line) => /^\* guest-\d+ (joined|left)/.test(line));
   assert.deepEqual(about, [`* ${reader.defaultNick} joined #lobby`]);
+  // Nor in the log above debug: the scans' closes are the only ones so far.
+  assert.deepEqual(server.logs.filter((r) => r.reason !== undefined), []);
   await Promise.all([watcher.close(), reader.close()]);
 });
 

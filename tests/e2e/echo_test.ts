@@ -266,3 +266,22 @@ Deno.test(`echo: SIGTERM while clients stream loses nothing already read, then e
     assert.equal(close.bytesOut, got.length);
   }
 });
+
+Deno.test("echo: a long --echo-prefix on a stream of empty lines slows the reader down, it never drops it", async () => {
+  const prefix = "a prefix of 21 bytes:";
+  await using server = await startServer(["--chat-port", "off", "--echo-prefix", prefix]);
+  const lines = 1024 * 1024;
+  const nc = new Deno.Command("sh", {
+    args: [
+      "-c",
+      `head -c ${lines} /dev/zero | tr '\\0' '\\n' | nc -N 127.0.0.1 ${server.echoPort}`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  });
+  const { code, stdout } = await nc.output();
+  assert.equal(code, 0);
+  // Every empty line comes back as the prefix and its newline: 22 times the input.
+  assert.equal(stdout.length, lines * (prefix.length + 1));
+  assert.ok(!server.logs.some((r) => r.reason === "slow-consumer"), "the reader was dropped");
+});
