@@ -123,7 +123,7 @@ async function main(args: string[]): Promise<number> {
   removeReloadHandler();
   await side.close();
   await server.chat.close(); // after every user left: their nicks are released, then the link closes
-  const totals = connectionTotals(server);
+  const totals = connectionTotals(server.reactor.stats());
   logStopped(totals, summary, server.access.stats().refused);
   await shutdownLogging();
   return 0;

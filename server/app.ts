@@ -1,4 +1,10 @@
-import { type Clock, monotonicClock, Reactor, type StopSummary } from "../reactor/mod.ts";
+import {
+  type Clock,
+  type ListenerStats,
+  monotonicClock,
+  Reactor,
+  type StopSummary,
+} from "../reactor/mod.ts";
 import { AccessPolicy } from "./access/access_policy.ts";
 import type { ChatAdapter } from "./chat/adapter/chat_adapter.ts";
 import { type ChatProtocol, createChatProtocol } from "./chat/chat_protocol.ts";
@@ -114,8 +120,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
 }
 
 /** The totals of the stop line: connections accepted and refused over all listeners. */
-export function connectionTotals(server: Server): { accepted: number; refused: number } {
-  return server.reactor.stats().reduce(
+export function connectionTotals(
+  listeners: readonly ListenerStats[],
+): { accepted: number; refused: number } {
+  return listeners.reduce(
     (sum, listener) => ({
       accepted: sum.accepted + listener.accepted,
       refused: sum.refused + listener.refused,

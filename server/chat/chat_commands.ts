@@ -9,6 +9,7 @@ import { type Awaitable, type Presence, then } from "./adapter/chat_adapter.ts";
 import type { ChatNode } from "./chat_node.ts";
 import { type Command, HELP_LINES } from "./commands.ts";
 import { LOBBY, nameKey } from "./names.ts";
+import { plural } from "../plural.ts";
 import { boundedList, duration, people, timeOfDay, truncate } from "./replies.ts";
 import type { Session } from "./session.ts";
 
@@ -110,9 +111,8 @@ export function runCommand(node: ChatNode, session: Session, command: Command): 
           const up = duration(node.options.wallClock() - node.startedAt);
           const lines = node.stats().linesRelayed;
           tell(
-            `* Up ${up}; ${people(users)} online in ${rooms.length} ${
-              rooms.length === 1 ? "room" : "rooms"
-            }; ${lines} ${lines === 1 ? "line" : "lines"} relayed here; ` +
+            `* Up ${up}; ${people(users)} online in ${plural(rooms.length, "room")}; ` +
+              `${plural(lines, "line")} relayed here; ` +
               `you: ${session.conn.bytesIn} bytes in, ${session.conn.bytesOut} bytes out`,
           );
         }));

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { plural } from "../plural.ts";
 
 /** `a, b, c`, or `a, b and 7 more` when there are more than `max`. */
 export function boundedList(items: readonly string[], max: number): string {
@@ -37,5 +38,5 @@ export function truncate(text: string, max: number): string {
 
 /** `1 person`, `2 people`. */
 export function people(count: number): string {
-  return `${count} ${count === 1 ? "person" : "people"}`;
+  return plural(count, "person", "people");
 }

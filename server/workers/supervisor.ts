@@ -1,6 +1,8 @@
 import { getLogger } from "@logtape/logtape";
 import { DEFAULT_STOP_GRACE_MS, type ListenerStats, type StopSummary } from "../../reactor/mod.ts";
+import { connectionTotals } from "../app.ts";
 import { ChatHub } from "../chat/adapter/chat_hub.ts";
+import { nameKey } from "../chat/names.ts";
 import type { ChatStats } from "../chat/chat_node.ts";
 import type { Config } from "../config.ts";
 import type { BoundAddress } from "../listeners.ts";
@@ -220,7 +222,7 @@ export class Supervisor {
       users += chat.users;
       linesRelayed += chat.linesRelayed;
       for (const room of chat.rooms) {
-        const key = room.name.toLowerCase();
+        const key = nameKey(room.name);
         const sum = rooms.get(key);
         if (sum === undefined) rooms.set(key, { ...room });
         else sum.users += room.users;
@@ -383,15 +385,11 @@ export class Supervisor {
   #checkDone(): void {
     if (!this.#stopping || this.#slots.some((slot) => !slot.stopped)) return;
     const summary = { graceful: 0, cutOff: 0 };
-    const totals = { accepted: 0, refused: 0 };
+    const totals = connectionTotals(this.stats());
     const refusedByAccess: Record<string, number> = {};
     for (const { summary: one } of this.#final) {
       summary.graceful += one.graceful;
       summary.cutOff += one.cutOff;
-    }
-    for (const listener of this.stats()) {
-      totals.accepted += listener.accepted;
-      totals.refused += listener.refused;
     }
     for (const { figures } of this.#final) {
       for (const [reason, count] of Object.entries(figures.refusedByAccess)) {
