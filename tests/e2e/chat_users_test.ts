@@ -5,6 +5,7 @@
  * peers, and a full server says so.
  */
 import assert from "node:assert/strict";
+import { stripVTControlCharacters } from "node:util";
 import { ChatClient } from "../helpers/chat_client.ts";
 import { startServer } from "../helpers/server_process.ts";
 import { connect, readAll, writeAll } from "../helpers/socket.ts";
@@ -56,8 +57,11 @@ Deno.test("chat users: one Ctrl-C on `deno task start` stops gracefully: users g
   const port = probe.addr.port;
   probe.close();
   const root = new URL("../../", import.meta.url).pathname;
+  // deno task may return (130) before echochat has finished stopping; the
+  // shell then waits on the keyboard so the terminal stays open and
+  // echochat is not hung up on before it prints its last line.
   const terminal = new Terminal(
-    `cd ${root} && ${Deno.execPath()} task start --host 127.0.0.1 --echo-port off --chat-port ${port}`,
+    `cd ${root} && ${Deno.execPath()} task start --host 127.0.0.1 --echo-port off --chat-port ${port}; read _`,
   );
   try {
     await terminal.waitFor("listening");
@@ -66,11 +70,18 @@ Deno.test("chat users: one Ctrl-C on `deno task start` stops gracefully: users g
     await user.waitFor("! The server is shutting down. Goodbye!");
     await user.closed;
     await terminal.waitFor("Stopped after");
+    // echochat's own verdict: a graceful stop (nobody cut off), not an abort.
+    // The log is coloured on a terminal.
+    assert.match(
+      stripVTControlCharacters(terminal.output),
+      /Stopped after 1 connection \(0 refused\); 0 cut off/,
+    );
     assert.doesNotMatch(terminal.output, /again: closing/);
     await user.close();
   } finally {
-    const status = await terminal.close();
-    assert.equal(status.code, 0, terminal.output);
+    // deno task's own exit code is not asserted: after a Ctrl-C it is
+    // sometimes 130 (it was interrupted) even when echochat exited 0.
+    await terminal.close();
   }
 });
 
