@@ -8,28 +8,18 @@
  *
  * @module
  */
-import { getLogger } from "@logtape/logtape";
 import { monotonicClock } from "./reactor/mod.ts";
 import { connectionTotals, type Server, startServer } from "./server/app.ts";
 import { type Config, ConfigError, helpText, parseCommandLine } from "./server/config.ts";
 import { createAdapter } from "./server/chat/adapter/create_adapter.ts";
 import { setupLogging, shutdownLogging } from "./server/logging.ts";
 import { BindError } from "./server/listeners.ts";
-import { handleSignals } from "./server/signals.ts";
 import { type SideServices, startSideServices } from "./server/side_services.ts";
-import {
-  loadTlsCertificate,
-  logTlsCertificate,
-  type TlsCertificate,
-  TlsError,
-  type TlsFiles,
-} from "./server/tls.ts";
-import { reloadOnHangup, TlsReloader } from "./server/tls_reload.ts";
+import { type LoadedTls, loadTlsCertificate, TlsError } from "./server/tls.ts";
 import { NAME, VERSION } from "./server/version.ts";
-import { logListening, logStopped } from "./server/lifecycle_log.ts";
+import { logBindFailure, logStopped } from "./server/lifecycle_log.ts";
+import { serveUntilStopped } from "./server/serve_until_stopped.ts";
 import { runWorkers } from "./server/workers/run_workers.ts";
-
-const log = getLogger(["echochat", "main"]);
 
 async function main(args: string[]): Promise<number> {
   let config: Config;
@@ -51,7 +41,7 @@ async function main(args: string[]): Promise<number> {
   }
 
   // Read and check the TLS files before anything is bound: a bad pair is a bad flag.
-  let tls: { files: TlsFiles; certificate: TlsCertificate } | null = null;
+  let tls: LoadedTls | null = null;
   if (config.tlsCert !== null && config.tlsKey !== null) {
     const files = { cert: config.tlsCert, key: config.tlsKey };
     try {
@@ -93,35 +83,16 @@ async function main(args: string[]): Promise<number> {
     }
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
-    if (config.logFormat === "json") log.error("{error}", { error: error.message });
-    else console.error(`${NAME}: ${error.message}`);
+    logBindFailure(config, error.message);
     await shutdownLogging();
     return 1;
   }
-  const { reactor, addresses } = server;
-
-  // Before the startup line: whoever reads it may signal at once.
-  const removeSignalHandlers = handleSignals(reactor, config.shutdownGraceMs);
-
-  // SIGHUP reloads from the moment the startup line says the TLS ports are there.
-  const tlsListeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
-  const removeReloadHandler = tls === null ? () => {} : reloadOnHangup(
-    new TlsReloader(reactor, {
-      files: tls.files,
-      hostname: config.host,
-      listeners: tlsListeners,
-      current: tls.certificate,
-    }),
-  );
-
-  logListening(config, addresses, side);
-
-  if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
-
-  const summary = await server.done;
-  removeSignalHandlers();
-  removeReloadHandler();
-  await side.close();
+  const summary = await serveUntilStopped(config, tls, {
+    server: server.reactor,
+    addresses: server.addresses,
+    side,
+    done: server.done,
+  });
   await server.chat.close(); // after every user left: their nicks are released, then the link closes
   const totals = connectionTotals(server.reactor.stats());
   logStopped(totals, summary, server.access.stats().refused);

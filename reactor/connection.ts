@@ -334,10 +334,15 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
 
   readonly #onReadError = (error: unknown): void => {
     this.#reading = false;
+    this.#failed(error);
+  };
+
+  /** A read or write failed: an open connection closes for that reason, a closing one is done. */
+  #failed(error: unknown): void {
     if (this.#phase === Phase.Closed) return;
     if (this.#phase === Phase.Open) this.close(isResetError(error) ? "reset" : "error");
     else this.#finish();
-  };
+  }
 
   #write(): void {
     const chunks = this.#chunks;
@@ -387,9 +392,7 @@ export class Connection<S = unknown> implements Conn<S>, Task, TimeoutNode {
 
   readonly #onWriteError = (error: unknown): void => {
     this.#inFlight = null;
-    if (this.#phase === Phase.Closed) return;
-    if (this.#phase === Phase.Open) this.close(isResetError(error) ? "reset" : "error");
-    else this.#finish();
+    this.#failed(error);
   };
 
   /** Everything is flushed after a graceful close: send FIN, then linger until the peer's. */

@@ -36,6 +36,15 @@ export function logListening(
   });
 }
 
+/**
+ * The one line when a port cannot be bound: a log record under
+ * `--log-format json` (so a collector sees it), plain text otherwise.
+ */
+export function logBindFailure(config: Config, message: string): void {
+  if (config.logFormat === "json") log.error("{error}", { error: message });
+  else console.error(`${NAME}: ${message}`);
+}
+
 /** The stop line: how many connections were served and refused, and how the stop went. */
 export function logStopped(
   totals: { accepted: number; refused: number },

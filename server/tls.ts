@@ -20,6 +20,12 @@ export interface TlsFiles {
   key: string;
 }
 
+/** The TLS files and the certificate read from them: what a run serves and SIGHUP reloads. */
+export interface LoadedTls {
+  files: TlsFiles;
+  certificate: TlsCertificate;
+}
+
 /** A certificate chain and key that `Deno.listenTls` accepted, with what the log says of it. */
 export interface TlsCertificate {
   /** The certificate chain, PEM, as read. */

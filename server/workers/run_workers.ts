@@ -1,16 +1,11 @@
-import { getLogger } from "@logtape/logtape";
 import { monotonicClock } from "../../reactor/mod.ts";
 import type { Config } from "../config.ts";
 import { BindError } from "../listeners.ts";
 import { type SideServices, startSideServices } from "../side_services.ts";
-import { handleSignals } from "../signals.ts";
-import { logTlsCertificate, type TlsCertificate, type TlsFiles } from "../tls.ts";
-import { reloadOnHangup, TlsReloader } from "../tls_reload.ts";
-import { NAME } from "../version.ts";
-import { logListening, logStopped } from "../lifecycle_log.ts";
+import type { LoadedTls } from "../tls.ts";
+import { logBindFailure, logStopped } from "../lifecycle_log.ts";
+import { serveUntilStopped } from "../serve_until_stopped.ts";
 import { Supervisor } from "./supervisor.ts";
-
-const log = getLogger(["echochat", "main"]);
 
 /**
  * `--workers N`: the composition root of the main thread when it only
@@ -21,7 +16,7 @@ const log = getLogger(["echochat", "main"]);
  */
 export async function runWorkers(
   config: Config,
-  tls: { files: TlsFiles; certificate: TlsCertificate } | null,
+  tls: LoadedTls | null,
 ): Promise<number> {
   let started;
   try {
@@ -30,9 +25,7 @@ export async function runWorkers(
       tls === null ? null : { cert: tls.certificate.cert, key: tls.certificate.key },
     );
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (config.logFormat === "json") log.error("{error}", { error: message });
-    else console.error(`${NAME}: ${message}`);
+    logBindFailure(config, error instanceof Error ? error.message : String(error));
     return 1;
   }
   const { supervisor, addresses } = started;
@@ -49,28 +42,16 @@ export async function runWorkers(
   } catch (error) {
     if (!(error instanceof BindError)) throw error;
     await supervisor.abort();
-    if (config.logFormat === "json") log.error("{error}", { error: error.message });
-    else console.error(`${NAME}: ${error.message}`);
+    logBindFailure(config, error.message);
     return 1;
   }
 
-  const removeSignalHandlers = handleSignals(supervisor, config.shutdownGraceMs);
-  const tlsListeners = addresses.map((a) => a.name).filter((name) => name.endsWith("-tls"));
-  const removeReloadHandler = tls === null ? () => {} : reloadOnHangup(
-    new TlsReloader(supervisor, {
-      files: tls.files,
-      hostname: config.host,
-      listeners: tlsListeners,
-      current: tls.certificate,
-    }),
-  );
-  logListening(config, addresses, side);
-  if (tls !== null) logTlsCertificate(tls.certificate, tls.files, tlsListeners);
-
-  const result = await supervisor.done;
-  removeSignalHandlers();
-  removeReloadHandler();
-  await side.close();
+  const result = await serveUntilStopped(config, tls, {
+    server: supervisor,
+    addresses,
+    side,
+    done: supervisor.done,
+  });
   logStopped(result.totals, result.summary, result.refusedByAccess);
   return result.code;
 }
