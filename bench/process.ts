@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readLines } from "../tests/helpers/read_lines.ts";
 
 /** How many output lines of a child are kept. */
 const KEEP_LINES = 400;
@@ -86,27 +87,6 @@ export function spawn(name: string, argv: readonly string[], options: SpawnOptio
     lines: () => [...kept],
     drained,
   };
-}
-
-async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  let rest = "";
-  try {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      rest += chunk;
-      let nl = rest.indexOf("\n");
-      while (nl >= 0) {
-        onLine(rest.slice(0, nl));
-        rest = rest.slice(nl + 1);
-        nl = rest.indexOf("\n");
-      }
-    }
-  } catch {
-    // the stream errors when the process is killed; what was read is kept
-  }
-  if (rest !== "") onLine(rest);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A real `redis-server` for the redis-chat scenario: Debian's binary on a
- * free loopback port, with no persistence (`--save '' --appendonly no`), so
+ * free loopback port, with no persistence (see `ephemeralRedisArgs`), so
  * every run starts empty and writes nothing to disk. Started through
  * `process.ts`, so it is killed with everything else on an error or Ctrl-C.
  *
@@ -8,6 +8,7 @@
  */
 import { freePorts, waitForPort } from "./net.ts";
 import { type Child, runQuiet, spawn, stop } from "./process.ts";
+import { ephemeralRedisArgs } from "../tests/helpers/redis_server.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 10_000;
@@ -42,21 +43,7 @@ export async function redisVersion(): Promise<string | null> {
  */
 export async function startRedis(cpu?: number | string): Promise<RunningRedis> {
   const [port] = freePorts(1) as [number];
-  const argv = [
-    "redis-server",
-    "--port",
-    String(port),
-    "--bind",
-    HOST,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--protected-mode",
-    "no",
-    "--loglevel",
-    "warning",
-  ];
+  const argv = ["redis-server", ...ephemeralRedisArgs(port), "--loglevel", "warning"];
   const child: Child = spawn("redis-server", argv, cpu === undefined ? {} : { cpu });
   const gone = () =>
     child.hasExited()

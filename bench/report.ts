@@ -39,7 +39,7 @@ export function find(
 }
 
 /** The ok value of `metric` of `server` in `scenario`, if it is a number. */
-function okValue(
+export function okValue(
   results: readonly Measurement[],
   scenario: string,
   server: string,

@@ -7,6 +7,7 @@
  */
 import { REAP_HEARTBEAT_S, REAP_SLACK_S, REAP_TIMEOUT_S } from "./scenarios.ts";
 import { C_EPOLL, DENO_LOOP, ECHOCHAT, FAIR_REACTOR, NODE_NET } from "./servers.ts";
+import { find, okValue } from "./report.ts";
 import type { Measurement, TargetVerdict } from "./types.ts";
 
 /** The throughput rows, each held to >= 0.9x the fair reactor. */
@@ -23,23 +24,6 @@ const LABELS: Readonly<Record<string, string>> = {
   [NODE_NET]: "Node net",
   [C_EPOLL]: "C epoll",
 };
-
-function find(results: readonly Measurement[], scenario: string, server: string) {
-  return results.find((r) => r.scenario === scenario && r.server === server);
-}
-
-/** The ok value of `metric` for `server` in `scenario`, or undefined. */
-function value(
-  results: readonly Measurement[],
-  scenario: string,
-  server: string,
-  metric: string,
-): number | undefined {
-  const m = find(results, scenario, server);
-  if (m === undefined || m.status !== "ok") return undefined;
-  const v = m.metrics[metric];
-  return v === undefined || !Number.isFinite(v) ? undefined : v;
-}
 
 function verdict(
   id: string,
@@ -71,8 +55,8 @@ function vsBaseline(
   unit: string,
   digits = 0,
 ): TargetVerdict {
-  const e = value(results, scenario, ECHOCHAT, metric);
-  const b = value(results, scenario, base, metric);
+  const e = okValue(results, scenario, ECHOCHAT, metric);
+  const b = okValue(results, scenario, base, metric);
   const known = e !== undefined && b !== undefined;
   const pass = !known ? undefined : op === ">=" ? e >= factor * b : e <= factor * b;
   return verdict(
@@ -111,8 +95,8 @@ export function evaluateTargets(results: readonly Measurement[]): TargetVerdict[
     vsBaseline(r, "pingpong-50", "rps", NODE_NET, ">=", 1, "ping-pong 50 conns", "rps"),
   ];
 
-  const starved = value(r, "pingpong-1000", ECHOCHAT, "starved_1s");
-  const min = value(r, "pingpong-1000", ECHOCHAT, "conn_rtts_min");
+  const starved = okValue(r, "pingpong-1000", ECHOCHAT, "starved_1s");
+  const min = okValue(r, "pingpong-1000", ECHOCHAT, "conn_rtts_min");
   out.push(
     verdict(
       "pingpong-1000-no-starvation",
@@ -135,10 +119,10 @@ export function evaluateTargets(results: readonly Measurement[]): TargetVerdict[
     vsBaseline(r, "idle-rss", "kib_per_conn", NODE_NET, "<=", 1.1, "idle conns KiB/conn", "KiB", 1),
   );
 
-  const conns = value(r, "idle-reaping", ECHOCHAT, "conns");
-  const closed = value(r, "idle-reaping", ECHOCHAT, "closed");
-  const first = value(r, "idle-reaping", ECHOCHAT, "first_close_s");
-  const last = value(r, "idle-reaping", ECHOCHAT, "last_close_s");
+  const conns = okValue(r, "idle-reaping", ECHOCHAT, "conns");
+  const closed = okValue(r, "idle-reaping", ECHOCHAT, "closed");
+  const first = okValue(r, "idle-reaping", ECHOCHAT, "first_close_s");
+  const last = okValue(r, "idle-reaping", ECHOCHAT, "last_close_s");
   const limit = REAP_TIMEOUT_S + REAP_HEARTBEAT_S;
   const timed = conns !== undefined && closed !== undefined && first !== undefined &&
       last !== undefined
@@ -151,8 +135,8 @@ export function evaluateTargets(results: readonly Measurement[]): TargetVerdict[
     timed,
     `${f(closed)} of ${f(conns)} closed, ${f(first, 2)}..${f(last, 2)} s after connect`,
   ));
-  const reaping = value(r, "idle-reaping", ECHOCHAT, "idle_cpu_pct");
-  const rss = value(r, "idle-rss", ECHOCHAT, "idle_cpu_pct");
+  const reaping = okValue(r, "idle-reaping", ECHOCHAT, "idle_cpu_pct");
+  const rss = okValue(r, "idle-rss", ECHOCHAT, "idle_cpu_pct");
   const cpu = reaping ?? rss;
   const source = reaping !== undefined
     ? "idle-reaping, before the first close"
@@ -186,8 +170,8 @@ function ratioText(
   of: string,
   vs: string,
 ): string {
-  const a = value(results, scenario, of, metric);
-  const b = value(results, scenario, vs, metric);
+  const a = okValue(results, scenario, of, metric);
+  const b = okValue(results, scenario, vs, metric);
   return a === undefined || b === undefined || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`;
 }
 
@@ -214,7 +198,7 @@ function information(r: readonly Measurement[]): TargetVerdict[] {
   if (r.some((m) => m.scenario === "redis-chat")) {
     const two = "redis-2-servers";
     const one = "one-server";
-    const p99 = value(r, "redis-chat", two, "b_p99_ms");
+    const p99 = okValue(r, "redis-chat", two, "b_p99_ms");
     out.push({
       id: "redis-chat-info",
       requirement: "redis-chat: 2 servers + Redis / 1 server (no target)",

@@ -7,23 +7,14 @@
  * @module
  */
 import { TELNET_OPENING } from "../tests/helpers/chat_client.ts";
+import {
+  FORBIDDEN,
+  HISTORY_LINE,
+  LINE_SHAPES as PROTOCOL_LINE_SHAPES,
+} from "../tests/helpers/protocol_lines.ts";
 
-/** Shapes of every line a user can be sent, by others or in answer to its own commands. */
-const LINE_SHAPES = [
-  /^Welcome to echochat \S+! \d+ (person|people) online\.$/,
-  /^You are guest-\d+, in #lobby\. /,
-  /^After \S+ without input /,
-  /^\* /,
-  /^! /,
-  /^\[[A-Za-z0-9_-]{1,24}\] <[A-Za-z0-9_-]{1,24}> /,
-  /^\[[A-Za-z0-9_-]{1,24}\] \* [A-Za-z0-9_-]{1,24} /,
-  /^\[[A-Za-z0-9_-]{1,24}\] \d\d:\d\d (<[A-Za-z0-9_-]{1,24}>|\* [A-Za-z0-9_-]{1,24}) /,
-  /^\[private\] <[A-Za-z0-9_-]{1,24}> /,
-];
-/** C0 controls, DEL, C1 controls, and the invisible characters that are always removed. */
-const FORBIDDEN =
-  // deno-lint-ignore no-control-regex -- finding control characters is the point
-  /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/;
+/** Every line a soak user may be sent: it also joins rooms that have history. */
+const LINE_SHAPES = [...PROTOCOL_LINE_SHAPES, HISTORY_LINE];
 const LF = 0x0a;
 const CR = 0x0d;
 

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { COMPILE_PERMISSIONS } from "../tests/helpers/server_process.ts";
+import { readLines } from "../tests/helpers/read_lines.ts";
 import { freePorts, waitForPort } from "../bench/net.ts";
 
 const MAIN_TS = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -64,20 +65,11 @@ export async function startSoakServer(): Promise<SoakServer> {
   }).spawn();
   let done = false;
   const loud = { count: 0, first: [] as string[] };
-  const logs = (async () => {
-    let pending = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      pending += chunk;
-      let newline;
-      while ((newline = pending.indexOf("\n")) !== -1) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        if (line.trim() === "") continue;
-        loud.count++; // --log-level warning: every line is a warning, an error or a crash
-        if (loud.first.length < KEPT_RECORDS) loud.first.push(line.slice(0, 500));
-      }
-    }
-  })();
+  const logs = readLines(child.stderr, (line) => {
+    if (line.trim() === "") return;
+    loud.count++; // --log-level warning: every line is a warning, an error or a crash
+    if (loud.first.length < KEPT_RECORDS) loud.first.push(line.slice(0, 500));
+  });
   const status = Promise.all([child.status, logs]).then(([s]) => {
     done = true;
     return s;

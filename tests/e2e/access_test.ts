@@ -4,8 +4,9 @@
  * of new connections, and how refusals are logged.
  */
 import assert from "node:assert/strict";
-import { type LogRecord, runProgram, startServer } from "../helpers/server_process.ts";
+import { type LogRecord, startServer } from "../helpers/server_process.ts";
 import { connect, readAll, readExactly, writeAll } from "../helpers/socket.ts";
+import { type BadInvocation, testBadInvocations } from "../helpers/bad_invocations.ts";
 
 /** Resolves `promise`, or rejects after `ms` with `what` (a bound against hanging, not a timing assertion). */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -209,7 +210,7 @@ Deno.test("access: the startup line lists the access settings", async () => {
   assert.equal(settings["connection-rate"], 0);
 });
 
-const badInvocations: { args: string[]; says: RegExp }[] = [
+const badInvocations: BadInvocation[] = [
   {
     args: ["--allow", "10.0.0.0/33"],
     says:
@@ -231,13 +232,4 @@ const badInvocations: { args: string[]; says: RegExp }[] = [
   },
 ];
 
-for (const { args, says } of badInvocations) {
-  Deno.test(`access: ${JSON.stringify(args)} exits 2 with one line`, async () => {
-    const { code, stdout, stderr } = await runProgram(args);
-    assert.equal(code, 2);
-    assert.equal(stdout, "");
-    const lines = stderr.trimEnd().split("\n");
-    assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-    assert.match(lines[0]!, says);
-  });
-}
+testBadInvocations("access", badInvocations);

@@ -12,6 +12,16 @@ import { connect, readAll, writeAll } from "../helpers/socket.ts";
 import { Terminal } from "../helpers/terminal.ts";
 
 const CHAT_ONLY = ["--echo-port", "off"];
+/** Idle after 1 s, closed 1 s after the warning, checked five times a second. */
+const QUICK_IDLE = [
+  ...CHAT_ONLY,
+  "--idle-timeout",
+  "1",
+  "--idle-grace",
+  "1",
+  "--heartbeat-interval",
+  "0.2",
+];
 
 Deno.test("chat users: a port scan (nc -z) never shows in the room", async () => {
   await using server = await startServer(CHAT_ONLY);
@@ -86,15 +96,7 @@ Deno.test("chat users: one Ctrl-C on `deno task start` stops gracefully: users g
 });
 
 Deno.test("chat users: an idle telnet reader stays (it answers the probe); an idle nc user is warned and closed", async () => {
-  await using server = await startServer([
-    ...CHAT_ONLY,
-    "--idle-timeout",
-    "1",
-    "--idle-grace",
-    "1",
-    "--heartbeat-interval",
-    "0.2",
-  ]);
+  await using server = await startServer(QUICK_IDLE);
   const telnet = new Terminal(`telnet 127.0.0.1 ${server.chatPort}`);
   try {
     await telnet.waitFor("Type /help for commands");
@@ -117,15 +119,7 @@ Deno.test("chat users: an idle telnet reader stays (it answers the probe); an id
 });
 
 Deno.test("chat users: a telnet peer that stops answering is closed as lost", async () => {
-  await using server = await startServer([
-    ...CHAT_ONLY,
-    "--idle-timeout",
-    "1",
-    "--idle-grace",
-    "1",
-    "--heartbeat-interval",
-    "0.2",
-  ]);
+  await using server = await startServer(QUICK_IDLE);
   const watcher = await ChatClient.connect(server.chatPort!);
   // A client that agrees to BINARY (so it speaks telnet), talks, then goes dead.
   const dead = await connect(server.chatPort!);

@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { runProgram, startServer } from "../helpers/server_process.ts";
 import { udpSocket } from "../helpers/udp.ts";
+import { type BadInvocation, testBadInvocations } from "../helpers/bad_invocations.ts";
 
-const badInvocations: { args: string[]; env?: Record<string, string>; says: RegExp }[] = [
+const badInvocations: BadInvocation[] = [
   { args: ["--http-port", "web"], says: /"web" for --http-port: expected a port from 0 to 65535/ },
   {
     args: ["--echo-port", "9100", "--http-port", "9100"],
@@ -25,17 +26,7 @@ const badInvocations: { args: string[]; env?: Record<string, string>; says: RegE
   },
 ];
 
-for (const { args, env, says } of badInvocations) {
-  Deno.test(`cli ops: ${JSON.stringify(args)} ${env ? JSON.stringify(env) : ""} exits 2 with one line`, async () => {
-    const { code, stdout, stderr } = await runProgram(args, env);
-    assert.equal(code, 2);
-    assert.equal(stdout, "");
-    const lines = stderr.trimEnd().split("\n");
-    assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-    assert.match(lines[0]!, /^echochat: /);
-    assert.match(lines[0]!, says);
-  });
-}
+testBadInvocations("cli ops", badInvocations);
 
 Deno.test("cli ops: a busy HTTP port exits 1 with one line naming --http-port", async () => {
   const blocker = Deno.listen({ hostname: "127.0.0.1", port: 0 });

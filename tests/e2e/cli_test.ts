@@ -3,13 +3,14 @@
  */
 import assert from "node:assert/strict";
 import { type LogRecord, runProgram, startServer } from "../helpers/server_process.ts";
+import { type BadInvocation, testBadInvocations } from "../helpers/bad_invocations.ts";
 
 /** The settings the startup line lists. */
 function settingsOf(record: LogRecord): Record<string, unknown> {
   return record.settings as Record<string, unknown>;
 }
 
-const badInvocations: { args: string[]; env?: Record<string, string>; says: RegExp }[] = [
+const badInvocations: BadInvocation[] = [
   { args: ["--echo-port", "abc"], says: /--echo-port: expected a port from 0 to 65535, or off/ },
   { args: ["--echo-port", "70000"], says: /"70000" for --echo-port/ },
   { args: ["--bogus"], says: /Unknown flag --bogus: run with --help/ },
@@ -33,17 +34,7 @@ const badInvocations: { args: string[]; env?: Record<string, string>; says: RegE
   },
 ];
 
-for (const { args, env, says } of badInvocations) {
-  Deno.test(`cli: ${JSON.stringify(args)} ${env ? JSON.stringify(env) : ""} exits 2 with one clear line`, async () => {
-    const { code, stdout, stderr } = await runProgram(args, env);
-    assert.equal(code, 2);
-    assert.equal(stdout, "");
-    const lines = stderr.trimEnd().split("\n");
-    assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-    assert.match(lines[0]!, /^echochat: /);
-    assert.match(lines[0]!, says);
-  });
-}
+testBadInvocations("cli", badInvocations);
 
 Deno.test("cli: a port already in use gives one line and a non-zero exit", async () => {
   const blocker = Deno.listen({ hostname: "127.0.0.1", port: 0 });

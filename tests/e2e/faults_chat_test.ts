@@ -8,6 +8,8 @@ import { hasExited, waitUntil } from "../helpers/process_stats.ts";
 import { RawPeers } from "../helpers/raw_peers.ts";
 import { type LogRecord, startServer } from "../helpers/server_process.ts";
 import { concat, connect, writeAll } from "../helpers/socket.ts";
+import { BAD_UTF8, bytes, CONTROLS, INVISIBLE, TELNET_BITS } from "../helpers/chat_garbage.ts";
+import { FORBIDDEN, LINE_SHAPES } from "../helpers/protocol_lines.ts";
 
 /** Records at warning or above, and any stderr line that is not a JSON record (a crash). */
 function loud(logs: readonly LogRecord[]): LogRecord[] {
@@ -129,55 +131,6 @@ function prng(seed: number): () => number {
   };
 }
 
-const bytes = (...parts: (string | number[])[]) =>
-  concat(
-    parts.map((p) => typeof p === "string" ? new TextEncoder().encode(p) : Uint8Array.from(p)),
-  );
-
-/** Telnet sequences cut short, or odd: IAC alone, a command without its option, SB without SE. */
-const TELNET_BITS: number[][] = [
-  [255],
-  [255, 251],
-  [255, 253],
-  [255, 254, 255],
-  [255, 246],
-  [255, 244],
-  [255, 255],
-  [255, 240],
-  [255, 250, 24, 0],
-  [255, 250, 31, 0, 80, 0, 24, 255],
-  [255, 247, 255, 248],
-];
-/** Invalid UTF-8: overlongs, surrogates, past U+10FFFF, stray continuation bytes, cut sequences. */
-const BAD_UTF8: number[][] = [
-  [0xc0, 0xaf],
-  [0xe0, 0x80, 0xaf],
-  [0xed, 0xa0, 0x80],
-  [0xf4, 0x90, 0x80, 0x80],
-  [0x80],
-  [0xbf, 0xbf],
-  [0xfe],
-  [0xf8, 0x88, 0x80, 0x80, 0x80],
-  [0xe2, 0x82],
-  [0xf0, 0x9f, 0x98],
-];
-/** Terminal controls: CSI, OSC, DCS, C1 as raw bytes and as UTF-8, DEL, BEL, BS, NUL. */
-const CONTROLS: (string | number[])[] = [
-  "\x1b[31mred\x1b[0m",
-  "\x1b]0;owned\x07",
-  "\x1bP1$r\x1b\\",
-  "\x1b[2J\x1b[H",
-  "\x1bc",
-  [0x9b, 0x33, 0x31, 0x6d],
-  "\u009b31m\u0085\u008d",
-  "\x7f\x07\x08\x00\x0b\x0c",
-  "\r\x00after CR NUL",
-  "bare CR\rnext",
-];
-/** Invisible and layout characters the README says are removed or replaced. */
-const INVISIBLE =
-  "\u202eevil\u202c \u2066iso\u2069 \u200bzw\u200e\u200f \ufeffbom \u00adshy \u2028ls \u2060wj";
-
 /** One piece of garbage for fuzzer `id`. Every fifth is a marked line the users should see, cleaned. */
 function fuzzPiece(random: () => number, id: number, index: number): Uint8Array {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -265,22 +218,6 @@ class RawUser {
     await this.done;
   }
 }
-
-/** Shapes of every line a chat user can be sent by others or in answer to its own commands. */
-const LINE_SHAPES = [
-  /^Welcome to echochat \S+! \d+ (person|people) online\.$/,
-  /^You are guest-\d+, in #lobby\. /,
-  /^After \S+ without input /,
-  /^\* /,
-  /^! /,
-  /^\[[A-Za-z0-9_-]{1,24}\] <[A-Za-z0-9_-]{1,24}> /,
-  /^\[[A-Za-z0-9_-]{1,24}\] \* [A-Za-z0-9_-]{1,24} /,
-  /^\[private\] <[A-Za-z0-9_-]{1,24}> /,
-];
-/** C0 controls, DEL, C1 controls, and the invisible characters that are always removed. */
-const FORBIDDEN =
-  // deno-lint-ignore no-control-regex -- finding control characters is the point
-  /[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/;
 
 /** Everything wrong with what a user received: empty when it is clean. */
 function uncleanLines(raw: Uint8Array): string[] {

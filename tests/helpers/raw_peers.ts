@@ -4,6 +4,7 @@
  * offer) and follows the `EVENT key=value ...` lines it prints.
  */
 import { fileURLToPath } from "node:url";
+import { readLines } from "./read_lines.ts";
 
 const SCRIPT = fileURLToPath(new URL("./raw_peers.py", import.meta.url));
 
@@ -28,18 +29,11 @@ export class RawPeers {
     this.#child = child;
     this.#stdin = child.stdin.getWriter();
     this.#status = child.status;
-    const collect = async () => {
-      let pending = "";
-      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-        pending += chunk;
-        let newline;
-        while ((newline = pending.indexOf("\n")) !== -1) {
-          this.#lines.push(pending.slice(0, newline));
-          pending = pending.slice(newline + 1);
-        }
+    const collect = () =>
+      readLines(child.stdout, (line) => {
+        this.#lines.push(line);
         this.#wake();
-      }
-    };
+      });
     const errors = async () => {
       for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
         this.#errors += chunk;

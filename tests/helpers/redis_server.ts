@@ -20,6 +20,25 @@ export interface RedisServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/**
+ * The flags of a throwaway Redis on 127.0.0.1:`port`: no persistence, so
+ * every start is empty and nothing is written to disk.
+ */
+export function ephemeralRedisArgs(port: number): string[] {
+  return [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--protected-mode",
+    "no",
+  ];
+}
+
 /** A port that was free a moment ago. */
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -30,20 +49,8 @@ function freePort(): number {
 
 async function spawn(port: number): Promise<Deno.ChildProcess> {
   const child = new Deno.Command("redis-server", {
-    args: [
-      "--port",
-      String(port),
-      "--bind",
-      "127.0.0.1",
-      "--save",
-      "",
-      "--appendonly",
-      "no",
-      "--protected-mode",
-      "no",
-      "--loglevel",
-      "notice",
-    ],
+    // notice: the log says when it accepts connections.
+    args: [...ephemeralRedisArgs(port), "--loglevel", "notice"],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

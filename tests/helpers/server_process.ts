@@ -5,6 +5,7 @@
  * can wait for and assert on them.
  */
 import denoJson from "../../deno.json" with { type: "json" };
+import { readLines } from "./read_lines.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -116,30 +117,21 @@ export async function startServer(
 
   const logs: LogRecord[] = [];
   const waiters: { match: (r: LogRecord) => boolean; resolve: (r: LogRecord) => void }[] = [];
-  const pump = (async () => {
-    let pending = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      pending += chunk;
-      let newline;
-      while ((newline = pending.indexOf("\n")) !== -1) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        let record: LogRecord;
-        try {
-          record = JSON.parse(line);
-        } catch {
-          record = { level: "RAW", message: line };
-        }
-        logs.push(record);
-        for (const waiter of [...waiters]) {
-          if (waiter.match(record)) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve(record);
-          }
-        }
+  const pump = readLines(child.stderr, (line) => {
+    let record: LogRecord;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      record = { level: "RAW", message: line };
+    }
+    logs.push(record);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(record)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(record);
       }
     }
-  })();
+  });
   const status = Promise.all([child.status, pump]).then(([s]) => s);
 
   const waitForLog = (match: (r: LogRecord) => boolean, timeoutMs = 10_000) => {
